@@ -1,0 +1,3 @@
+"""Clearinghouse: a biodiversity clearing-house platform."""
+
+__version__ = "0.1.0"

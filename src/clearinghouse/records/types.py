@@ -1,0 +1,268 @@
+"""The record types, declared once. Field names follow the CBD clearing-house schemas
+(see docs/data-formats.md) so documents exchange with the CBD's systems without loss."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from clearinghouse.records.fields import (
+    Alignment,
+    AnyOf,
+    Blocks,
+    Bool,
+    Date,
+    DateOrder,
+    LString,
+    Number,
+    RecordType,
+    StringList,
+    Term,
+    Text,
+)
+
+COUNTRIES = "countries"
+GBF_TARGETS = "gbf-targets"
+SUBJECTS = "cbd-subjects"
+
+
+def _title() -> LString:
+    return LString("title", _("Title"), required=True)
+
+
+def _targets(required: bool = False) -> Term:
+    return Term(
+        "gbfTargets", _("GBF targets"), required=required, scheme=GBF_TARGETS, multiple=True
+    )
+
+
+def _subjects(required: bool = False) -> Term:
+    return Term("cbdSubjects", _("CBD subjects"), required=required, scheme=SUBJECTS, multiple=True)
+
+
+def _countries(name: str = "countryRegions", label: Any = None) -> Term:
+    return Term(name, label or _("Countries and regions"), scheme=COUNTRIES, multiple=True)
+
+
+ORGANIZATION = RecordType(
+    schema="organization",
+    label=_("Organization"),
+    plural=_("Organizations"),
+    title_field="name",
+    summary_field="profile",
+    fields=[
+        LString("name", _("Name"), required=True),
+        Text("acronym", _("Acronym"), max_length=40),
+        Term(
+            "organizationType", _("Organization type"), required=True, scheme="organization-types"
+        ),
+        Text("address", _("Address"), max_length=500),
+        Text("city", _("City"), required=True, max_length=200),
+        Term("country", _("Country"), required=True, scheme=COUNTRIES),
+        Text("phones", _("Phones"), required=True, max_length=200),
+        StringList("emails", _("E-mail addresses"), required=True, kind="email"),
+        StringList("websites", _("Websites"), kind="url"),
+        _targets(),
+        _subjects(),
+        _countries("operationalRegions", _("Operational regions")),
+        LString("profile", _("Profile"), multiline=True, max_words=500),
+    ],
+)
+
+CONTACT = RecordType(
+    schema="contact",
+    label=_("Contact"),
+    plural=_("Contacts"),
+    title_field="lastName",
+    workflow=False,
+    fields=[
+        Text("prefix", _("Prefix"), max_length=40),
+        Text("firstName", _("First name"), required=True, max_length=200),
+        Text("lastName", _("Last name"), required=True, max_length=200),
+        LString("designation", _("Designation")),
+        Text("organization", _("Organization"), required=True, max_length=400),
+        Text("department", _("Department"), max_length=400),
+        Term("country", _("Country"), required=True, scheme=COUNTRIES),
+        Text("phones", _("Phones"), max_length=200),
+        StringList("emails", _("E-mail addresses"), required=True, kind="email"),
+        Term("type", _("Contact type"), required=True, scheme="contact-types"),
+    ],
+)
+
+RESOURCE = RecordType(
+    schema="resource",
+    label=_("Library resource"),
+    plural=_("Library resources"),
+    summary_field="summary",
+    fields=[
+        _title(),
+        Term(
+            "resourceTypes",
+            _("Resource types"),
+            required=True,
+            scheme="resource-types",
+            multiple=True,
+        ),
+        Text("authors", _("Authors"), required=True, max_length=1000),
+        Text("organizations", _("Organizations"), required=True, max_length=1000),
+        Text("publisher", _("Publisher"), max_length=400),
+        Date("publicationDate", _("Publication date"), required=True),
+        Text("rights", _("Rights"), max_length=400),
+        StringList("resourceLinks", _("Links to the resource"), required=True, kind="url"),
+        LString("summary", _("Summary"), required=True, multiline=True, max_words=300),
+        _countries(),
+        _targets(),
+        _subjects(required=True),
+        Text("tags", _("Keywords"), max_length=500),
+    ],
+)
+
+CAPACITY_BUILDING_INITIATIVE = RecordType(
+    schema="capacityBuildingInitiative",
+    label=_("Capacity-building initiative"),
+    plural=_("Capacity-building initiatives"),
+    summary_field="description",
+    rules=[DateOrder("startDate", "endDate")],
+    fields=[
+        _title(),
+        Text("projectNumber", _("Project number"), max_length=100),
+        Text("contacts", _("Contacts"), required=True, max_length=1000),
+        Term("geographicScope", _("Geographic scope"), required=True, scheme="geographic-scopes"),
+        _countries(),
+        Term("status", _("Status"), required=True, scheme="initiative-status"),
+        Date("startDate", _("Start date"), required=True),
+        Date("endDate", _("End date"), required=True),
+        Text("implementingAgencies", _("Implementing agencies"), max_length=1000),
+        Text("executingAgencies", _("Executing agencies"), max_length=1000),
+        Text("collaboratingAgencies", _("Collaborating agencies"), max_length=1000),
+        LString("description", _("Description"), multiline=True, max_words=150),
+        Text("targetGroups", _("Target groups"), max_length=1000),
+        _subjects(),
+        _targets(),
+        Text("fundingSourceTypes", _("Funding source types"), max_length=500),
+        Text("coreFundingSources", _("Core funding sources"), max_length=1000),
+        Text("coFinancingSources", _("Co-financing sources"), max_length=1000),
+        Number("totalBudget", _("Total budget (USD)")),
+        LString("resultsAndBestPractices", _("Results and best practices"), multiline=True),
+        StringList("links", _("Links"), kind="url"),
+    ],
+)
+
+EVENT = RecordType(
+    schema="event",
+    label=_("Event"),
+    plural=_("Events"),
+    summary_field="description",
+    rules=[DateOrder("startDate", "endDate")],
+    fields=[
+        _title(),
+        Term("eventType", _("Event type"), required=True, scheme="event-types"),
+        Date("startDate", _("Start date"), required=True),
+        Date("endDate", _("End date"), required=True),
+        Text("city", _("City"), max_length=200),
+        Term("country", _("Country"), scheme=COUNTRIES),
+        Bool("online", _("Online")),
+        LString("description", _("Description"), multiline=True, max_words=500),
+        Text("organizers", _("Organizers"), max_length=1000),
+        StringList("links", _("Links"), kind="url"),
+        _targets(),
+        _subjects(),
+    ],
+)
+
+NATIONAL_TARGET = RecordType(
+    schema="nationalTarget7",
+    label=_("National target"),
+    plural=_("National targets"),
+    national=True,
+    summary_field="description",
+    fields=[
+        _title(),
+        LString("description", _("Description"), multiline=True),
+        Alignment("globalTargetAlignment", _("Alignment with GBF targets"), required=True),
+        LString("implementingConsiderations", _("Implementing considerations"), multiline=True),
+        LString("nonStateActorCommitments", _("Non-state actor commitments"), multiline=True),
+    ],
+)
+
+NBSAP = RecordType(
+    schema="nbsap",
+    label=_("NBSAP"),
+    plural=_("NBSAPs"),
+    national=True,
+    summary_field="summary",
+    rules=[DateOrder("startDate", "endDate")],
+    fields=[
+        _title(),
+        LString("summary", _("Summary"), multiline=True),
+        Term("jurisdiction", _("Jurisdiction"), required=True, scheme="jurisdictions"),
+        Bool("isGbfAligned", _("Aligned with the GBF"), required=True),
+        Date("startDate", _("Start date"), required=True),
+        Date("endDate", _("End date"), required=True),
+        Term("status", _("Status"), required=True, scheme="nbsap-status"),
+        Date("adoptionDate", _("Adoption date")),
+        Text("approvingBody", _("Approving body"), max_length=400),
+        StringList("documentLinks", _("Documents"), required=True, kind="url"),
+    ],
+)
+
+CASE_STUDY = RecordType(
+    schema="caseStudy",
+    label=_("Case study"),
+    plural=_("Case studies"),
+    summary_field="summary",
+    fields=[
+        _title(),
+        LString("summary", _("Summary"), required=True, multiline=True, max_words=300),
+        _countries(),
+        LString("context", _("Context"), multiline=True),
+        LString("challenges", _("Challenges"), multiline=True),
+        LString("beneficiaries", _("Beneficiaries"), multiline=True),
+        LString("impacts", _("Impacts"), multiline=True),
+        Blocks("buildingBlocks", _("Building block")),
+        _targets(),
+        _subjects(),
+        StringList("links", _("Links"), kind="url"),
+    ],
+)
+
+NEWS = RecordType(
+    schema="news",
+    label=_("News"),
+    plural=_("News"),
+    summary_field="body",
+    fields=[
+        _title(),
+        Date("date", _("Date"), required=True),
+        LString("body", _("Text"), required=True, multiline=True),
+        StringList("links", _("Links"), kind="url"),
+        _targets(),
+    ],
+)
+
+RECORD_TYPES: dict[str, RecordType] = {
+    t.schema: t
+    for t in [
+        RESOURCE,
+        CAPACITY_BUILDING_INITIATIVE,
+        ORGANIZATION,
+        CONTACT,
+        EVENT,
+        NATIONAL_TARGET,
+        NBSAP,
+        CASE_STUDY,
+        NEWS,
+    ]
+}
+
+
+def get_type(schema: str) -> RecordType:
+    try:
+        return RECORD_TYPES[schema]
+    except KeyError:
+        raise LookupError(f"Unknown record type {schema!r}") from None
+
+
+# Kept for readability of the declarations above.
+__all__ = ["RECORD_TYPES", "AnyOf", "get_type"]

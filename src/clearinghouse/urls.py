@@ -1,0 +1,13 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from clearinghouse.api.routes import api
+from clearinghouse.web import public
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("healthz", public.health, name="health"),
+    *i18n_patterns(path("", include("clearinghouse.web.urls")), prefix_default_language=True),
+]

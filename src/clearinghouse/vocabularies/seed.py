@@ -1,0 +1,205 @@
+"""Load the vocabulary seed shipped in ``data/`` (sources: data/SOURCES.md).
+
+Loading is idempotent: concepts are upserted by identifier, so it can run on every deploy."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from clearinghouse.vocabularies.models import Concept, ConceptScheme
+
+DATA = Path(__file__).parent / "data"
+BASE_URI = "https://clearinghouse.example.org/vocab/"
+KMGBF = "http://metadata.cbd.int/kmgbf/"
+UNSD_FILES = {"en": "en", "fr": "fr", "es": "es", "ar": "ar", "ru": "ru", "zh": "cn"}
+
+
+def _scheme(identifier: str, titles: dict[str, str], uri: str | None = None) -> ConceptScheme:
+    scheme, _created = ConceptScheme.objects.update_or_create(
+        identifier=identifier,
+        defaults={"titles": titles, "uri": uri or f"{BASE_URI}{identifier}"},
+    )
+    return scheme
+
+
+def _upsert(scheme: ConceptScheme, identifier: str, **fields: Any) -> Concept:
+    fields.setdefault("uri", f"{scheme.uri.rstrip('/')}/{identifier}")
+    concept, _created = Concept.objects.update_or_create(
+        identifier=identifier, defaults={"scheme": scheme, **fields}
+    )
+    return concept
+
+
+def _literals(graph: Any, subject: Any, predicate: Any) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for obj in graph.objects(subject, predicate):
+        lang = getattr(obj, "language", None) or "en"
+        out.setdefault(lang, []).append(str(obj))
+    return out
+
+
+def _first(values: dict[str, list[str]]) -> dict[str, str]:
+    return {lang: texts[0] for lang, texts in values.items()}
+
+
+def load_gbf() -> int:
+    """GBF goals and targets from the KMGBF ontology (official en/fr/es text)."""
+    from rdflib import Graph, Namespace
+    from rdflib.namespace import DCTERMS, SKOS
+
+    onto = Namespace("http://metadata.cbd.int/kmgbf/ontology#")
+    graph = Graph()
+    graph.parse(DATA / "goals.ttl")
+    graph.parse(DATA / "targets.ttl")
+    count = 0
+    goals = _scheme(
+        "gbf-goals",
+        {"en": "GBF goals", "fr": "Objectifs du CMB", "es": "Objetivos del MMB"},
+        KMGBF + "goals",
+    )
+    targets = _scheme(
+        "gbf-targets",
+        {"en": "GBF targets", "fr": "Cibles du CMB", "es": "Metas del MMB"},
+        KMGBF + "targets",
+    )
+    for kind, scheme, code_prop, ident in (
+        (onto.Goal, goals, onto.goalCode, lambda c: f"GBF-GOAL-{c}"),
+        (onto.Target, targets, onto.targetCode, lambda c: f"GBF-TARGET-{int(c):02d}"),
+    ):
+        for subject in graph.subjects(predicate=None, object=kind):
+            code = str(graph.value(subject, code_prop))
+            titles = {
+                lang: vals[0] for lang, vals in _literals(graph, subject, DCTERMS.title).items()
+            }
+            prefs = {
+                lang: vals[0] for lang, vals in _literals(graph, subject, SKOS.prefLabel).items()
+            }
+            _upsert(
+                scheme,
+                ident(code),
+                uri=str(subject),
+                notation=code,
+                sort_key=code.zfill(3),
+                pref_labels={
+                    lang: f"{label} — {titles[lang]}" if lang in titles else label
+                    for lang, label in prefs.items()
+                },
+                alt_labels=_literals(graph, subject, SKOS.altLabel),
+                definitions={
+                    lang: vals[0]
+                    for lang, vals in _literals(graph, subject, SKOS.definition).items()
+                },
+                extra={"short": prefs, "title": titles},
+            )
+            count += 1
+    return count
+
+
+def _unsd_rows() -> Iterable[tuple[str, dict[str, dict[str, str]]]]:
+    by_code: dict[str, dict[str, dict[str, str]]] = {}
+    for lang, suffix in UNSD_FILES.items():
+        with open(DATA / f"UNSD-{suffix}.csv", encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                by_code.setdefault(row["M49 Code"], {})[lang] = row
+    yield from by_code.items()
+
+
+def load_countries() -> int:
+    """UN M49 countries (ISO alpha-2, lower case, as the CBD's government field) and regions."""
+    countries = _scheme(
+        "countries",
+        {
+            "en": "Countries",
+            "fr": "Pays",
+            "es": "Países",
+            "ar": "البلدان",
+            "ru": "Страны",
+            "zh": "国家",
+        },
+    )
+    regions = _scheme(
+        "regions",
+        {
+            "en": "Regions (UN M49)",
+            "fr": "Régions (M49)",
+            "es": "Regiones (M49)",
+            "ar": "المناطق",
+            "ru": "Регионы",
+            "zh": "区域",
+        },
+    )
+    region_concepts: dict[str, Concept] = {}
+    count = 0
+    for m49, langs in _unsd_rows():
+        en = langs["en"]
+        iso2 = en["ISO-alpha2 Code"].strip()
+        if not iso2:
+            continue
+        parents = []
+        for level in ("Region", "Sub-region", "Intermediate Region"):
+            code = en[f"{level} Code"].strip()
+            if not code:
+                continue
+            if code not in region_concepts:
+                region_concepts[code] = _upsert(
+                    regions,
+                    f"m49-{code}",
+                    notation=code,
+                    sort_key=code,
+                    pref_labels={
+                        lang: row[f"{level} Name"]
+                        for lang, row in langs.items()
+                        if row.get(f"{level} Name")
+                    },
+                )
+            parents.append(region_concepts[code])
+        groups = [
+            name
+            for name, col in (
+                ("LDC", "Least Developed Countries (LDC)"),
+                ("LLDC", "Land Locked Developing Countries (LLDC)"),
+                ("SIDS", "Small Island Developing States (SIDS)"),
+            )
+            if en.get(col, "").strip()
+        ]
+        concept = _upsert(
+            countries,
+            iso2.lower(),
+            notation=iso2,
+            sort_key=en["Country or Area"],
+            pref_labels={lang: row["Country or Area"] for lang, row in langs.items()},
+            extra={"m49": m49, "iso3": en["ISO-alpha3 Code"], "groups": groups},
+        )
+        concept.broader.set(parents[-1:])
+        count += 1
+    for code, concept in region_concepts.items():
+        del code
+        concept.broader.clear()
+    return count
+
+
+def load_small() -> int:
+    data = json.loads((DATA / "seed.json").read_text(encoding="utf-8"))
+    count = 0
+    for scheme_data in data["schemes"]:
+        scheme = _scheme(scheme_data["identifier"], scheme_data["titles"])
+        for i, concept in enumerate(scheme_data["concepts"]):
+            _upsert(
+                scheme,
+                concept["identifier"],
+                pref_labels=concept["pref_labels"],
+                sort_key=f"{i:03d}",
+            )
+            count += 1
+    return count
+
+
+@transaction.atomic
+def load_all() -> dict[str, int]:
+    return {"gbf": load_gbf(), "countries": load_countries(), "lists": load_small()}

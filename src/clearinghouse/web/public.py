@@ -1,0 +1,203 @@
+"""Public pages: home, browse, record pages, revisions, the network of portals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone, translation
+
+from clearinghouse.portals import permissions
+from clearinghouse.portals.models import Portal, PortalKind, PortalStatus
+from clearinghouse.records import presentation
+from clearinghouse.records.i18n import pick
+from clearinghouse.records.models import Attachment, Record, Revision
+from clearinghouse.records.services import visible_records
+from clearinghouse.records.types import RECORD_TYPES, get_type
+
+
+def _portal(request: HttpRequest) -> Portal:
+    return request.portal  # type: ignore[attr-defined]
+
+
+def _cards(records: Any, language: str) -> list[dict[str, Any]]:
+    cards = []
+    for record in records:
+        picked = pick(record.title, language)
+        cards.append(
+            {
+                "record": record,
+                "title": picked.text or record.uid,
+                "fallback": picked.fallback,
+                "title_lang": picked.language,
+                "type": RECORD_TYPES[record.schema],
+            }
+        )
+    return cards
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    portal = _portal(request)
+    language = translation.get_language() or "en"
+    public = visible_records(portal)
+    counts = dict(public.values_list("schema").annotate(n=Count("id")).values_list("schema", "n"))
+    latest = public.order_by("-published_at")[:8]
+    return render(
+        request,
+        "web/home.html",
+        {
+            "counts": [(t, counts.get(t.schema, 0)) for t in RECORD_TYPES.values()],
+            "latest": _cards(latest, language),
+        },
+    )
+
+
+def browse(request: HttpRequest, schema: str) -> HttpResponse:
+    rtype = _type_or_404(schema)
+    language = translation.get_language() or "en"
+    records = (
+        visible_records(_portal(request)).filter(schema=schema).order_by("-published_at", "-id")
+    )
+    page = Paginator(records, settings.CLEARINGHOUSE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/browse.html",
+        {
+            "rtype": rtype,
+            "page": page,
+            "cards": _cards(page.object_list, language),
+        },
+    )
+
+
+def _type_or_404(schema: str) -> Any:
+    try:
+        return get_type(schema)
+    except LookupError:
+        raise Http404("Unknown record type") from None
+
+
+def record_detail(request: HttpRequest, uid: str) -> HttpResponse:
+    record = get_object_or_404(
+        Record.objects.select_related("published", "portal"), uid=uid, portal=_portal(request)
+    )
+    if record.deleted_at is not None:
+        return render(request, "web/gone.html", {"record": record}, status=410)
+    if record.published is None:
+        raise Http404("Not published")
+    return _render_document(request, record, record.published)
+
+
+def _render_document(request: HttpRequest, record: Record, revision: Revision) -> HttpResponse:
+    language = translation.get_language() or "en"
+    rtype = get_type(record.schema)
+    title, fallback, title_lang = presentation.title_of(rtype, revision.document, language)
+    return render(
+        request,
+        "web/record.html",
+        {
+            "record": record,
+            "revision": revision,
+            "rtype": rtype,
+            "title": title or record.uid,
+            "title_fallback": fallback,
+            "title_lang": title_lang,
+            "rows": presentation.rows(rtype, revision.document, language),
+            "languages": revision.document.get("header", {}).get("languages", []),
+            "attachments": record.attachments.all(),
+            "revision_count": record.revisions.count(),
+        },
+    )
+
+
+def revisions(request: HttpRequest, uid: str) -> HttpResponse:
+    record = get_object_or_404(Record, uid=uid, portal=_portal(request), published__isnull=False)
+    return render(
+        request,
+        "web/revisions.html",
+        {
+            "record": record,
+            "revisions": record.revisions.select_related("published_by"),
+        },
+    )
+
+
+def revision_diff(request: HttpRequest, uid: str, a: int, b: int) -> HttpResponse:
+    record = get_object_or_404(Record, uid=uid, portal=_portal(request), published__isnull=False)
+    before = get_object_or_404(Revision, record=record, number=a)
+    after = get_object_or_404(Revision, record=record, number=b)
+    changes = presentation.diff(get_type(record.schema), before.document, after.document)
+    return render(
+        request,
+        "web/diff.html",
+        {
+            "record": record,
+            "before": before,
+            "after": after,
+            "changes": changes,
+        },
+    )
+
+
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    item = get_object_or_404(
+        Attachment.objects.select_related("record__portal"), pk=pk, record__portal=_portal(request)
+    )
+    if not item.record.is_public and not permissions.can_read_drafts(
+        request.user, item.record.portal
+    ):
+        raise Http404("Not published")
+    response = FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=item.filename,
+        content_type=item.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def network(request: HttpRequest) -> HttpResponse:
+    """Every portal of this deployment with its status, size and freshness."""
+    year_ago = timezone.now() - dt.timedelta(days=365)
+    portals = Portal.objects.annotate(
+        published=Count(
+            "records", filter=Q(records__published__isnull=False, records__deleted_at__isnull=True)
+        ),
+    ).order_by("kind", "code")
+    language = translation.get_language() or "en"
+    rows: list[dict[str, Any]] = [
+        {
+            "portal": p,
+            "name": p.display_name(language),
+            "stale": p.status == PortalStatus.LIVE
+            and (p.last_published_at is None or p.last_published_at < year_ago),
+        }
+        for p in portals
+    ]
+    national = [r for r in rows if r["portal"].kind == PortalKind.NATIONAL]
+    by_status = Counter(r["portal"].status for r in national)
+    return render(
+        request,
+        "web/network.html",
+        {
+            "rows": rows,
+            "total": len(national),
+            "live": by_status[PortalStatus.LIVE],
+            "prepublished": by_status[PortalStatus.PREPUBLISHED],
+            "archived": by_status[PortalStatus.ARCHIVED],
+            "stale": sum(1 for r in national if r["stale"]),
+        },
+    )
+
+
+def health(request: HttpRequest) -> HttpResponse:
+    Portal.objects.exists()
+    return HttpResponse("ok", content_type="text/plain")
