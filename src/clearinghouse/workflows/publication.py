@@ -82,15 +82,19 @@ def _expiry() -> dt.datetime:
     return timezone.now() + dt.timedelta(days=settings.CLEARINGHOUSE_REQUEST_EXPIRY_DAYS)
 
 
+def _check_note(note: str) -> None:
+    if len(note) > MAX_NOTE:
+        raise services.RecordError(
+            _("The note may have at most %(limit)s characters.") % {"limit": MAX_NOTE}
+        )
+
+
 def request_publication(record: Record, user: Any, note: str = "", batch_id: str = "") -> Request:
     """Ask the publishing authority to publish the draft. The draft must be complete and
     valid, and is locked until the request is decided."""
     if not permissions.can_request_publication(user, record.portal):
         raise services.Forbidden(_("You cannot request publication on this portal."))
-    if len(note) > MAX_NOTE:
-        raise services.RecordError(
-            _("The note may have at most %(limit)s characters.") % {"limit": MAX_NOTE}
-        )
+    _check_note(note)
     with transaction.atomic():
         draft = Draft.objects.select_for_update().filter(record=record).first()
         if draft is None:
@@ -118,6 +122,7 @@ def request_publication(record: Record, user: Any, note: str = "", batch_id: str
 def request_deletion(record: Record, user: Any, note: str = "") -> Request:
     if not permissions.can_request_publication(user, record.portal):
         raise services.Forbidden(_("You cannot request deletion on this portal."))
+    _check_note(note)
     if not record.is_public:
         raise services.RecordError(_("Only published records can be deleted."))
     if Request.objects.filter(record=record, kind=DELETE.kind, state=PENDING).exists():
@@ -128,7 +133,7 @@ def request_deletion(record: Record, user: Any, note: str = "") -> Request:
             portal=record.portal,
             record=record,
             created_by=user,
-            note=note[:MAX_NOTE],
+            note=note,
             expires_at=_expiry(),
         )
         notify.new_request(request)
