@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from clearinghouse.portals import permissions
 from clearinghouse.portals.models import AuditEntry
-from clearinghouse.records.models import Attachment, Record
+from clearinghouse.records.models import Attachment, Draft, Record
 from clearinghouse.records.services import Forbidden, RecordError
 
 # extension → (content type, magic-byte prefixes; empty = text that must decode as UTF-8)
@@ -88,6 +88,10 @@ def check_upload(upload: UploadedFile) -> tuple[str, str]:
 def add_attachment(record: Record, user: Any, upload: UploadedFile) -> Attachment:
     if not permissions.can_draft(user, record.portal):
         raise Forbidden(_("You cannot add files on this portal."))
+    draft = Draft.objects.filter(record=record).first()
+    if draft is None or draft.under_review:
+        # Files go with the record at once, so they may only be added while a draft is edited.
+        raise RecordError(_("Files can only be added to a draft that is being edited."))
     name, content_type = check_upload(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
