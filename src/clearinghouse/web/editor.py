@@ -156,8 +156,7 @@ def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> 
             request, _("Publication requested. The publishing authority has been notified.")
         )
         return redirect("web:editor")
-    except RecordInvalid as exc:
-        attach_issues(form, rtype, exc.issues)
+    except RecordInvalid:
         messages.error(
             request,
             _(
@@ -165,6 +164,8 @@ def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> 
                 "please correct the fields marked below."
             ),
         )
+        # The draft page marks the fields again (issues attached here would be lost).
+        return HttpResponseRedirect(reverse("web:edit_draft", args=[record.uid]) + "?check=1")
     except services.RecordError as exc:
         messages.error(request, str(exc))
     return redirect("web:edit_draft", uid=record.uid)
@@ -206,10 +207,15 @@ def edit_draft(request: HttpRequest, uid: str) -> HttpResponse:
             messages.success(request, _("Draft saved."))
             return redirect("web:edit_draft", uid=uid)
     else:
-        form = form_class(initial=initial_from_document(rtype, draft.document, languages))
+        initial = initial_from_document(rtype, draft.document, languages)
         issues = services.validate(rtype, draft.document, portal)
         if request.GET.get("check") and issues:
+            # Only a bound form can carry errors: bind it to the draft's own values.
+            form = form_class(data=initial)
+            form.is_valid()
             attach_issues(form, rtype, issues)
+        else:
+            form = form_class(initial=initial)
     return render(
         request,
         "web/editor/form.html",
