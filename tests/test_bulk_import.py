@@ -310,3 +310,16 @@ def test_export_lists_only_this_portals_public_records(
     published(peru, make_user(peru, Role.PUBLISHING_AUTHORITY), "news", title={"en": "Peru"})
     documents = json.loads(web("bj.testserver").get("/en/records/news/export.json").content)
     assert [d["title"]["en"] for d in documents] == ["Benin news"]
+
+
+def test_contributor_import_is_refused_clearly_and_saves_nothing(benin: Any) -> None:
+    contributor = make_user(benin, Role.CONTRIBUTOR)
+    response = _upload(contributor, "guides.csv", _csv([_row(1), _row(2)]), commit=True)
+    assert response.status_code == 200
+    assert "You cannot request publication on this portal." in response.content.decode()
+    assert not Record.objects.exists()
+    assert not Request.objects.exists()
+
+
+def test_unknown_export_format_is_404(benin: Any) -> None:
+    assert web("bj.testserver").get("/en/records/resource/export.pdf").status_code == 404

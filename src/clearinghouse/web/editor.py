@@ -396,7 +396,9 @@ def bulk_import(request: HttpRequest, schema: str) -> HttpResponse:
                 )
                 messages.success(request, _("%(n)s records imported.") % {"n": len(report.created)})
                 return HttpResponseRedirect(reverse("web:editor"))
-        except tabular.ImportFileError as exc:
+        except (tabular.ImportFileError, services.RecordError) as exc:
+            # RecordError: e.g. a contributor may save drafts but not request publication;
+            # the import ran in one transaction, so nothing was saved.
             context["file_error"] = str(exc)
     return render(request, "web/editor/import.html", context)
 
