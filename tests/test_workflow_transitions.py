@@ -300,3 +300,31 @@ def test_only_one_pending_deletion_request(benin: Any, amina: Any, jean: Any) ->
     request_deletion(record, amina)
     with pytest.raises(services.RecordError, match="already pending"):
         request_deletion(record, amina)
+
+
+def test_opening_the_editor_takes_the_edit_lock(benin: Any, amina: Any, jean: Any) -> None:
+    record = draft(benin, amina)
+    amina_browser = web("bj.testserver", amina)
+    jean_browser = web("bj.testserver", jean)
+    amina_browser.get(f"/en/editor/drafts/{record.uid}/")
+
+    # Jean opens the same draft: he is told who is editing it, and cannot save over it.
+    page = jean_browser.get(f"/en/editor/drafts/{record.uid}/").content.decode()
+    assert "amina is editing this record until" in page
+    jean_browser.post(f"/en/editor/drafts/{record.uid}/", {"action": "save", "authors": "J"})
+    response = Api("bj.testserver", jean).put(
+        f"/drafts/{record.uid}", {"document": valid_document("resource", authors="J")}
+    )
+    assert response.status_code == 409
+    assert "amina is editing" in response.json()["detail"]
+    assert Draft.objects.get(record=record).document["authors"] == "A. Author"
+
+    # Amina saves and leaves; once her lock is released Jean can edit.
+    amina_browser.post(
+        f"/en/editor/drafts/{record.uid}/",
+        {"action": "save", "title__fr": "Guide", "authors": "Amina"},
+    )
+    page = jean_browser.get(f"/en/editor/drafts/{record.uid}/").content.decode()
+    assert "is editing this record" not in page
+    with pytest.raises(services.Locked, match="jean is editing"):
+        services.update_draft(record, amina, valid_document("resource"))

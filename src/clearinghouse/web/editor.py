@@ -207,6 +207,12 @@ def edit_draft(request: HttpRequest, uid: str) -> HttpResponse:
             messages.success(request, _("Draft saved."))
             return redirect("web:edit_draft", uid=uid)
     else:
+        if not draft.under_review:
+            # Opening the form takes the edit lock, so two people do not overwrite each other.
+            try:
+                services.lock_draft(record, request.user)
+            except services.Locked as exc:
+                messages.warning(request, str(exc))
         initial = initial_from_document(rtype, draft.document, languages)
         issues = services.validate(rtype, draft.document, portal)
         if request.GET.get("check") and issues:
