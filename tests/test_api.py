@@ -160,7 +160,15 @@ def test_unknown_record_type_is_400(benin: Any, amina: Any) -> None:
         "/drafts", {"schema_name": "recipe", "document": {}}
     )
     assert response.status_code == 400
-    assert "recipe" in response.json()["detail"]
+    [error] = response.json()["errors"]
+    assert (error["code"], error["property"]) == ("Error.InvalidValue", "schema_name")
+    assert "'recipe'" in error["message"]
+    assert "nationalTarget7" in error["message"]
+    listing = Api("bj.testserver").get("/records", type="recipe")
+    assert listing.status_code == 400
+    assert listing.json()["errors"][0]["property"] == "type"
+    validation = Api("bj.testserver").post("/validate", {"schema_name": "recipe", "document": {}})
+    assert validation.json()["errors"][0]["property"] == "schema_name"
 
 
 def test_validate_endpoint_saves_nothing(benin: Any) -> None:

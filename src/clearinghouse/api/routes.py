@@ -14,8 +14,9 @@ from ninja.errors import HttpError
 from clearinghouse.api.auth import AUTH
 from clearinghouse.portals import permissions
 from clearinghouse.portals.models import Portal
+from clearinghouse.records import errors as E
 from clearinghouse.records import services
-from clearinghouse.records.errors import RecordInvalid
+from clearinghouse.records.errors import Issue, RecordInvalid
 from clearinghouse.records.models import Draft, Record
 from clearinghouse.records.types import RECORD_TYPES, get_type
 from clearinghouse.records.validation import validate
@@ -161,13 +162,18 @@ def _portal(request: HttpRequest) -> Portal:
     return request.portal  # type: ignore[attr-defined]
 
 
-def _type(schema: str) -> Any:
+def _type(schema: str, field: str = "schema_name") -> Any:
     try:
         return get_type(schema)
     except LookupError:
-        raise HttpError(
-            400, f"Unknown record type {schema!r}; known: {', '.join(RECORD_TYPES)}"
-        ) from None
+        # A 400 in the CBD format, like every other refused document.
+        issue = Issue(
+            E.INVALID_VALUE,
+            field,
+            "Unknown record type %(value)s; known: %(known)s",
+            {"value": repr(schema), "known": ", ".join(RECORD_TYPES)},
+        )
+        raise RecordInvalid([issue]) from None
 
 
 def _summary(record: Record) -> dict[str, Any]:
@@ -220,7 +226,7 @@ def list_types(request: HttpRequest) -> list[dict[str, Any]]:
     return [_type_out(t) for t in RECORD_TYPES.values()]
 
 
-@api.get("/types/{schema_name}", response=TypeOut, tags=["types"])
+@api.get("/types/{schema_name}", response={200: TypeOut, 400: InvalidOut}, tags=["types"])
 def get_type_schema(request: HttpRequest, schema_name: str) -> dict[str, Any]:
     return _type_out(_type(schema_name))
 
@@ -243,7 +249,7 @@ def _type_out(rtype: Any) -> dict[str, Any]:
     }
 
 
-@api.post("/validate", response={200: InvalidOut}, tags=["drafts"])
+@api.post("/validate", response={200: InvalidOut, 400: InvalidOut}, tags=["drafts"])
 def validate_document(request: HttpRequest, payload: ValidateIn) -> dict[str, Any]:
     """Check a document without saving it; `errors` is empty when it can be published."""
     issues = validate(_type(payload.schema_name), payload.document, _portal(request))
@@ -251,13 +257,13 @@ def validate_document(request: HttpRequest, payload: ValidateIn) -> dict[str, An
 
 
 # --- published records ----------------------------------------------------------------
-@api.get("/records", response=RecordPage, tags=["records"])
+@api.get("/records", response={200: RecordPage, 400: InvalidOut}, tags=["records"])
 def list_records(
     request: HttpRequest, type: str | None = None, page: int = 1, page_size: int = 50
 ) -> dict[str, Any]:
     records = services.visible_records(_portal(request)).order_by("-published_at", "-id")
     if type:
-        records = records.filter(schema=_type(type).schema)
+        records = records.filter(schema=_type(type, "type").schema)
     page_size = max(1, min(page_size, 500))
     paginator = Paginator(records, page_size)
     current = paginator.get_page(page)
