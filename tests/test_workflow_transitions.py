@@ -328,3 +328,20 @@ def test_opening_the_editor_takes_the_edit_lock(benin: Any, amina: Any, jean: An
     assert "is editing this record" not in page
     with pytest.raises(services.Locked, match="jean is editing"):
         services.update_draft(record, amina, valid_document("resource"))
+
+
+def test_deleting_a_record_closes_its_pending_publication_request(
+    benin: Any, amina: Any, jean: Any
+) -> None:
+    record = published(benin, jean)
+    services.edit_published(record, amina)
+    publication = request_publication(record, amina, note="new version")
+    engine.perform(request_deletion(record, amina), "approve", jean)
+
+    publication.refresh_from_db()
+    assert publication.state == "rejected"
+    assert publication.comment == "The record was deleted."
+    # Nothing left to decide: a clear refusal, not a server error.
+    response = Api("bj.testserver", jean).post(f"/requests/{publication.pk}/approve")
+    assert response.status_code == 409
+    assert Api("bj.testserver").get(f"/records/{record.uid}").status_code == 410

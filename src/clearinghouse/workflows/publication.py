@@ -57,6 +57,9 @@ def _publish(request: Request, user: Any, comment: str) -> None:
 def _delete(request: Request, user: Any, comment: str) -> None:
     assert request.record is not None
     services.delete_record(request.record, user)
+    # Deleting removed the draft: a pending publication request has nothing left to publish.
+    for pending in Request.objects.filter(record=request.record, kind="publish", state=PENDING):
+        engine.perform(pending, "reject", user, _("The record was deleted."))
     notify.decision(request)
 
 
