@@ -345,3 +345,56 @@ def test_deleting_a_record_closes_its_pending_publication_request(
     response = Api("bj.testserver", jean).post(f"/requests/{publication.pk}/approve")
     assert response.status_code == 409
     assert Api("bj.testserver").get(f"/records/{record.uid}").status_code == 410
+
+
+# --- the review pages ----------------------------------------------------------------
+def test_reviewer_sees_the_proposed_changes_and_approves_on_the_web(
+    benin: Any, amina: Any, jean: Any
+) -> None:
+    record = published(benin, jean)
+    services.edit_published(record, amina)
+    services.update_draft(record, amina, valid_document("resource", authors="A. Author et C. Cé"))
+    req = request_publication(record, amina, note="Co-author added")
+    client = web("bj.testserver", jean)
+    page = client.get(f"/en/editor/requests/{req.pk}/").content.decode()
+    assert "Changes against the published version" in page
+    assert "A. Author <ins>et C. Cé</ins>" in page
+    assert "Co-author added" in page
+    assert 'value="approve"' in page
+    assert 'value="reject"' in page
+    assert 'value="cancel"' not in page
+
+    response = client.post(f"/en/editor/requests/{req.pk}/decide/", {"action": "approve"})
+    assert response.status_code == 302
+    record.refresh_from_db()
+    assert record.published.number == 2
+    assert record.published.document["authors"] == "A. Author et C. Cé"
+
+
+def test_rejecting_on_the_web_without_a_comment_is_explained(
+    benin: Any, amina: Any, jean: Any
+) -> None:
+    req = request_publication(draft(benin, amina), amina)
+    client = web("bj.testserver", jean)
+    page = client.post(
+        f"/en/editor/requests/{req.pk}/decide/", {"action": "reject", "comment": ""}, follow=True
+    ).content.decode()
+    assert "Please give a comment explaining the decision." in page
+    assert Request.objects.get(pk=req.pk).state == "pending"
+    client.post(f"/en/editor/requests/{req.pk}/decide/", {"action": "reject", "comment": "Vague"})
+    assert Request.objects.get(pk=req.pk).state == "rejected"
+    # The requester sees the outcome and the reason on their dashboard.
+    dashboard = web("bj.testserver", amina).get("/en/editor/").content.decode()
+    assert "rejected" in dashboard
+    assert "Vague" in dashboard
+
+
+def test_requester_cancels_on_the_web(benin: Any, amina: Any) -> None:
+    req = request_publication(draft(benin, amina), amina)
+    client = web("bj.testserver", amina)
+    page = client.get(f"/en/editor/requests/{req.pk}/").content.decode()
+    assert 'value="cancel"' in page
+    assert 'value="approve"' not in page
+    client.post(f"/en/editor/requests/{req.pk}/decide/", {"action": "cancel"})
+    assert Request.objects.get(pk=req.pk).state == "cancelled"
+    assert not Draft.objects.get(record=req.record).under_review
