@@ -12,6 +12,7 @@ from clearinghouse.records import services
 from clearinghouse.records.models import Draft, Record
 from clearinghouse.records.types import RECORD_TYPES
 from clearinghouse.workflows.models import Request
+from clearinghouse.workflows.publication import request_publication
 from tests.factories import valid_document
 from tests.helpers import draft, published, web
 
@@ -289,3 +290,35 @@ def test_checking_a_draft_keeps_its_values(benin: Any, amina: Any) -> None:
     # Without ?check the form opens quietly.
     quiet = _html(web("bj.testserver", amina).get(f"/en/editor/drafts/{record.uid}/"))
     assert "This field is required." not in quiet
+
+
+def test_text_from_records_is_escaped_everywhere(benin: Any, amina: Any, jean: Any) -> None:
+    evil = '<script>alert("x")</script>'
+    record = published(benin, jean, "news", title={"en": f"News {evil}"}, body={"en": evil})
+    services.edit_published(record, amina)
+    services.update_draft(
+        record, amina, valid_document("news", title={"en": "News"}, body={"en": f"{evil} 2"})
+    )
+    services.publish(record, jean)
+    client = web("bj.testserver")
+    for path in [
+        f"/en/r/{record.uid}/",
+        "/en/records/news/",
+        "/en/",
+        f"/en/r/{record.uid}/diff/1/2/",
+    ]:
+        page = _html(client.get(path))
+        assert "<script>" not in page, path
+    assert "&lt;script&gt;" in _html(client.get(f"/en/r/{record.uid}/diff/1/2/"))
+
+
+def test_dashboard_lists_my_drafts_and_requests(benin: Any, amina: Any) -> None:
+    mine = draft(benin, amina, "news", title={"en": "My own news"})
+    sent = draft(benin, amina, "event")
+    request_publication(sent, amina)
+    page = _html(web("bj.testserver", amina).get("/en/editor/"))
+    assert "My own news" in page
+    assert f'href="/en/editor/drafts/{mine.uid}/"' in page
+    assert "under review" in page
+    assert f"<code>{sent.uid}</code>" in page
+    assert "authorized_user" in page
