@@ -118,7 +118,7 @@ def new_record(request: HttpRequest, schema: str) -> HttpResponse:
             attach_issues(form, rtype, exc.issues)
         else:
             if strict:
-                return _after_save(request, record, form, rtype)
+                return _after_save(request, record)
             messages.success(request, _("Draft saved."))
             return redirect("web:edit_draft", uid=record.uid)
     else:
@@ -142,7 +142,7 @@ def _can_publish_type(request: HttpRequest, portal: Portal, rtype: Any) -> bool:
     )
 
 
-def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> HttpResponse:
+def _after_save(request: HttpRequest, record: Record) -> HttpResponse:
     """The user pressed "request publication" or "publish" on a saved draft."""
     action = request.POST.get("action")
     try:
@@ -156,8 +156,7 @@ def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> 
             request, _("Publication requested. The publishing authority has been notified.")
         )
         return redirect("web:editor")
-    except RecordInvalid as exc:
-        attach_issues(form, rtype, exc.issues)
+    except RecordInvalid:
         messages.error(
             request,
             _(
@@ -165,6 +164,9 @@ def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> 
                 "please correct the fields marked below."
             ),
         )
+        # Errors attached to this form would not survive the redirect: the draft page
+        # marks the fields itself when asked to check.
+        return redirect(reverse("web:edit_draft", kwargs={"uid": record.uid}) + "?check=1")
     except services.RecordError as exc:
         messages.error(request, str(exc))
     return redirect("web:edit_draft", uid=record.uid)
@@ -201,7 +203,7 @@ def edit_draft(request: HttpRequest, uid: str) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             if request.POST.get("action") in {"request", "publish"}:
-                return _after_save(request, record, form, rtype)
+                return _after_save(request, record)
             services.release_lock(record, request.user)
             messages.success(request, _("Draft saved."))
             return redirect("web:edit_draft", uid=uid)
