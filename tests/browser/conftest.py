@@ -60,11 +60,12 @@ def compiled_messages() -> None:
 
 
 @pytest.fixture(scope="module")
-def browser(compiled_messages: None) -> Iterator[Any]:
+def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
     executable = chromium_path()
     if not executable:
         pytest.skip("Chromium not found: install Debian's chromium package or set CHROMIUM_PATH")
     sync_api = pytest.importorskip("playwright.sync_api")
+    request.getfixturevalue("compiled_messages")
     # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls
     # (fixtures, database checks) are still plain synchronous code.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
