@@ -112,6 +112,7 @@ def test_draft_review_publish_and_read_in_arabic(
     amina.get_by_role("button", name="Demander la publication").click()
     amina.wait_for_url(f"{base}/fr/editor/")
     assert "Publication demandée" in _messages(amina)
+    expect(amina.locator("tbody tr").last).to_contain_text("en attente")
     request = Request.objects.get(state="pending")
     assert request.note == NOTE
     amina.context.close()
@@ -128,9 +129,12 @@ def test_draft_review_publish_and_read_in_arabic(
     jean.wait_for_url(f"{base}/fr/editor/requests/{request.pk}/")
     expect(jean.locator("h1")).to_have_text(TITLE)
     expect(jean.locator("main")).to_contain_text(NOTE)
+    expect(jean.locator("main .meta").first).to_contain_text("publication")
+    expect(jean.locator("main ol")).to_contain_text("amina · demande → en attente")
     jean.screenshot(path=str(artifacts / "2-review-request-fr.png"), full_page=True)
     jean.get_by_role("button", name="Approuver").click()
     jean.wait_for_url(f"{base}/fr/editor/reviews/")
+    assert "Effectué" in _messages(jean) and "approbation" in _messages(jean)
     expect(jean.locator("main")).to_contain_text("Rien à examiner.")
     jean.context.close()
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clearinghouse.portals import permissions
-from clearinghouse.portals.models import Portal
+from clearinghouse.portals.models import Portal, Role
 from clearinghouse.records import presentation, services, tabular
 from clearinghouse.records.attachments import add_attachment
 from clearinghouse.records.errors import RecordInvalid
@@ -30,6 +30,7 @@ from clearinghouse.records.i18n import UN_LANGUAGES
 from clearinghouse.records.models import Draft, Record
 from clearinghouse.records.types import RECORD_TYPES, get_type
 from clearinghouse.workflows import engine
+from clearinghouse.workflows.labels import action_label
 from clearinghouse.workflows.models import Request
 from clearinghouse.workflows.publication import (
     PENDING,
@@ -75,13 +76,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "web/editor/dashboard.html",
         {
             "drafts": [
-                (d, presentation.title_of(get_type(d.record.schema), d.document, _ui())[0])
+                (
+                    d,
+                    presentation.title_of(get_type(d.record.schema), d.document, _ui())[0],
+                    get_type(d.record.schema).label,
+                )
                 for d in drafts
             ],
             "my_requests": mine,
             "review_count": reviews,
             "can_draft": permissions.can_draft(user, portal),
-            "roles": sorted(permissions.roles_on(user, portal)),
+            "roles": sorted(str(Role(r).label) for r in permissions.roles_on(user, portal)),
         },
     )
 
@@ -346,7 +351,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         engine.perform(item, action, request.user, request.POST.get("comment", ""))
-        messages.success(request, _("Done: %(action)s.") % {"action": action})
+        messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
         return redirect("web:reviews" if action in {"approve", "reject"} else "web:editor")
     except (engine.WorkflowError, services.RecordError) as exc:
         messages.error(request, str(exc))
@@ -365,7 +370,8 @@ def decide_batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
             batch_id, portal.pk, action, request.user, request.POST.get("comment", "")
         )
         messages.success(
-            request, _("%(n)s requests: %(action)s.") % {"n": len(done), "action": action}
+            request,
+            _("%(n)s requests: %(action)s.") % {"n": len(done), "action": action_label(action)},
         )
     except (engine.WorkflowError, services.RecordError) as exc:
         messages.error(request, str(exc))
