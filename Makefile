@@ -15,8 +15,10 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
+# Compiled catalogs (.mo) are build output, not committed.
 messages: venv
-	cd src/clearinghouse && ../../$(BIN)/python -m clearinghouse compilemessages -v0
+	@if [ -d src/clearinghouse/locale ]; then \
+	  cd src/clearinghouse && ../../$(BIN)/python -m clearinghouse compilemessages -v0; fi
 
 demo: venv messages
 	$(BIN)/clearinghouse migrate -v0

@@ -29,8 +29,8 @@ def rows(rtype: RecordType, document: dict[str, Any], language: str) -> list[Row
     out = []
     for fld in rtype.fields:
         value = document.get(fld.name)
-        if fld.is_empty(value):
-            continue
+        if fld.is_empty(value) or fld.name == rtype.title_field:
+            continue  # the title is the page heading
         if isinstance(fld, LString) and isinstance(value, dict):
             picked = pick(value, language)
             out.append(

@@ -201,3 +201,23 @@ def network(request: HttpRequest) -> HttpResponse:
 def health(request: HttpRequest) -> HttpResponse:
     Portal.objects.exists()
     return HttpResponse("ok", content_type="text/plain")
+
+
+def root(request: HttpRequest) -> HttpResponse:
+    """Send ``/`` to the reader's language, or to the portal's own default language."""
+    from django.conf import settings as conf
+    from django.shortcuts import redirect
+    from django.utils.translation import trans_real
+
+    supported = {code for code, _name in conf.LANGUAGES}
+    language = request.COOKIES.get(conf.LANGUAGE_COOKIE_NAME, "")
+    if language not in supported:
+        language = ""
+        header = request.headers.get("Accept-Language", "")
+        for code, _quality in trans_real.parse_accept_lang_header(header):
+            base = code.split("-")[0].lower()
+            if base in supported:
+                language = base
+                break
+    portal = getattr(request, "portal", None)
+    return redirect(f"/{language or (portal.default_language if portal else 'en')}/")
