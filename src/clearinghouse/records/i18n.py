@@ -36,5 +36,6 @@ def pick(values: Mapping[str, str] | None, language: str, preferred: str = "en")
     for candidate in (language, preferred, "en", *sorted(values)):
         text = values.get(candidate)
         if text:
-            return Picked(text, candidate, candidate != language)
+            # Text under "" has no language (e.g. a contact's name): never a fallback.
+            return Picked(text, candidate, bool(candidate) and candidate != language)
     return Picked("", language, False)
