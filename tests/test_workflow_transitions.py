@@ -170,7 +170,7 @@ def test_batch_approval_from_the_review_queue(benin: Any, amina: Any, jean: Any)
     queue = client.get("/en/editor/reviews/")
     assert "Batch b-9: 2 requests" in queue.content.decode()
     response = client.post("/en/editor/batches/b-9/decide/", {"action": "approve"}, follow=True)
-    assert "2 requests: approve." in response.content.decode()
+    assert "2 requests: approval." in response.content.decode()
     assert all(Request.objects.get(pk=r.pk).state == "approved" for r in reqs)
 
 
