@@ -739,6 +739,8 @@ class RecordType:
     fields: list[Field]
     national: bool = False  # owned by a government (needs ``government``)
     title_field: str = "title"
+    # Plain-text fields joined into the title instead (a contact's first and last name).
+    title_parts: tuple[str, ...] = ()
     summary_field: str = ""
     rules: list[Any] = field(default_factory=list)
     workflow: bool = True  # contacts are saved without a publication workflow
@@ -749,3 +751,13 @@ class RecordType:
     @property
     def field_names(self) -> set[str]:
         return {f.name for f in self.fields}
+
+    def titles(self, document: dict[str, Any]) -> dict[str, str]:
+        """The title per language; plain-text titles count as the record's first language."""
+        value = document.get(self.title_field)
+        if isinstance(value, dict):
+            return {lang: text for lang, text in value.items() if isinstance(text, str) and text}
+        parts = self.title_parts or (self.title_field,)
+        text = " ".join(str(document.get(name) or "") for name in parts).strip()
+        languages = (document.get("header") or {}).get("languages") or ["en"]
+        return {languages[0]: text} if text else {}

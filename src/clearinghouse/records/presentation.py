@@ -50,14 +50,8 @@ def rows(rtype: RecordType, document: dict[str, Any], language: str) -> list[Row
 
 
 def title_of(rtype: RecordType, document: dict[str, Any], language: str) -> tuple[str, bool, str]:
-    value = document.get(rtype.title_field)
-    if isinstance(value, dict):
-        picked = pick(value, language)
-        return picked.text, picked.fallback, picked.language
-    if rtype.schema == "contact":
-        name = " ".join(str(document.get(k) or "") for k in ("firstName", "lastName")).strip()
-        return name, False, language
-    return str(value or ""), False, language
+    picked = pick(rtype.titles(document), language)
+    return picked.text, picked.fallback, picked.language
 
 
 @dataclass

@@ -213,14 +213,12 @@ def _publish_now(record: Record, user: Any) -> Revision:
             published_by=user,
             published_at=now,
         )
-        title_field = get_type(record.schema).title_field
-        title = draft.document.get(title_field)
         Record.objects.filter(pk=record.pk).update(
             published=revision,
             published_at=now,
             updated_at=now,
             deleted_at=None,
-            title=title if isinstance(title, dict) else {"": str(title or "")},
+            title=get_type(record.schema).titles(draft.document),
         )
         Portal.objects.filter(pk=record.portal_id).update(last_published_at=now)
         draft.delete()

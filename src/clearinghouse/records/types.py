@@ -75,6 +75,7 @@ CONTACT = RecordType(
     label=_("Contact"),
     plural=_("Contacts"),
     title_field="lastName",
+    title_parts=("firstName", "lastName"),
     workflow=False,
     fields=[
         Text("prefix", _("Prefix"), max_length=40),

@@ -30,11 +30,9 @@ def _document_title(request: Request) -> dict[str, str]:
 
     record = request.record
     assert record is not None
-    field = get_type(record.schema).title_field
     draft = Draft.objects.filter(record=record).first()
     doc = draft.document if draft else (record.published.document if record.published else {})
-    value = doc.get(field)
-    return value if isinstance(value, dict) else {"en": str(value or record.uid)}
+    return get_type(record.schema).titles(doc) or {"en": record.uid}
 
 
 def _send(messages: list[tuple[str, str, str, list[str]]]) -> None:
