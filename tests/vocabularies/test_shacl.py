@@ -17,7 +17,7 @@ SHARED = Path("/work/shared/data/gbf/kmgbf-shapes.ttl")
 
 
 def _conforms(data: Graph, shapes: Path) -> None:
-    conforms, _graph, text = validate(data, shacl_graph=Graph().parse(shapes))
+    conforms, _graph, text = validate(data, shacl_graph=Graph().parse(shapes), inplace=True)
     assert conforms, text
 
 
