@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rdflib import RDF, SKOS
 from rdflib.compare import isomorphic
@@ -72,3 +74,15 @@ def test_new_concept_with_mappings_hidden_labels_and_deprecation() -> None:
     skos.import_graph(skos.read(skos.serialize(exported, "ttl"), "ttl"))
     again = skos.build_graph(ConceptScheme.objects.filter(identifier="habitats"))
     assert isomorphic(exported, again)
+
+
+def test_upstream_kmgbf_file_updates_concepts_and_keeps_identifiers() -> None:
+    """The KMGBF goals file as published (no dct:identifier, concepts typed :Goal)."""
+    path = Path(skos.__file__).parent / "data" / "goals.ttl"
+    report = skos.import_graph(skos.read(path.read_bytes(), "ttl"))
+    assert report.concepts == 4
+    goal = Concept.objects.get(uri="http://metadata.cbd.int/kmgbf/goal_A")
+    assert goal.identifier == "GBF-GOAL-A"
+    assert goal.pref_labels["fr"] == "Objectif A"
+    assert goal.scheme.identifier == "gbf-goals"  # the file states no skos:inScheme
+    assert goal.extra["title"]  # free data kept

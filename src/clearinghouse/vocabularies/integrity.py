@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 from rdflib.term import Node
 
-from clearinghouse.vocabularies.skos import MAPPINGS, Violation
+from clearinghouse.vocabularies.skos import KMGBF_ONTO, MAPPINGS, Violation
 
+KMGBF_CLASSES = (KMGBF_ONTO.Goal, KMGBF_ONTO.Target, KMGBF_ONTO.Indicator)
 LABEL_PROPS = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
 RESOURCE_PROPS = (
     SKOS.broader,
@@ -32,9 +33,11 @@ def schemes(graph: Graph) -> set[Node]:
 
 
 def concepts(graph: Graph) -> set[Node]:
-    """Resources typed skos:Concept, or placed in a scheme (KMGBF types its concepts with
-    subclasses such as ``:Goal`` and states ``skos:inScheme``)."""
-    found = set(graph.subjects(RDF.type, SKOS.Concept))
+    """Resources typed skos:Concept or a subclass (declared in the file, or the KMGBF
+    ``:Goal``, ``:Target``, ``:Indicator``), or placed in a scheme."""
+    classes: set[Node | None] = {SKOS.Concept, *KMGBF_CLASSES}
+    classes |= set(graph.transitive_subjects(RDFS.subClassOf, SKOS.Concept))
+    found = {s for cls in classes for s in graph.subjects(RDF.type, cls)}
     found |= set(graph.subjects(SKOS.inScheme, None))
     found |= set(graph.subjects(SKOS.topConceptOf, None))
     found |= {o for o in graph.objects(None, SKOS.hasTopConcept)}

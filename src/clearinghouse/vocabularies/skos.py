@@ -346,9 +346,12 @@ def _scheme_identifier(graph: Graph, node: Node) -> str:
     return re.sub(r"[^a-z0-9_-]+", "-", _last_segment(str(node)).lower()).strip("-")[:64]
 
 
-def _concept_identifier(graph: Graph, node: Node) -> str:
+def _concept_identifier(graph: Graph, node: Node, known: dict[str, str]) -> str:
+    """dct:identifier, else the identifier already stored for this URI, else the URI's end."""
     ident = graph.value(node, DCTERMS.identifier)
-    return str(ident) if ident is not None else _last_segment(str(node))
+    if ident is not None:
+        return str(ident)
+    return known.get(str(node)) or _last_segment(str(node))
 
 
 def _sorted_literals(graph: Graph, node: Node, prop: URIRef) -> list[Literal]:
@@ -369,7 +372,7 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
     """Check ``graph`` and store its schemes and concepts (upserted by URI), all or nothing."""
     from clearinghouse.vocabularies import integrity
 
-    violations = integrity.check(graph, allow_no_scheme=default_scheme is not None)
+    violations = integrity.check(graph, allow_no_scheme=True)
     concept_nodes = integrity.concepts(graph)
     scheme_nodes = integrity.schemes(graph)
     file_uris = {str(c) for c in concept_nodes}
@@ -384,6 +387,11 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
     # references must resolve to a concept in the file or in the database
     for node in concept_nodes:
         uri = str(node)
+        homes = set(graph.objects(node, SKOS.inScheme)) | set(
+            graph.objects(node, SKOS.topConceptOf)
+        )
+        if not homes and default_scheme is None and uri not in known:
+            violations.append(Violation(uri, "is in no concept scheme (skos:inScheme)."))
         for prop in (SKOS.broader, SKOS.narrower, SKOS.related, DCTERMS.isReplacedBy):
             for target in graph.objects(node, prop):
                 if isinstance(target, URIRef) and str(target) not in file_uris | known.keys():
@@ -399,7 +407,7 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
     seen: dict[str, str] = {}
     uri_by_identifier = {ident: uri for uri, ident in known.items()}
     for node in sorted(concept_nodes, key=str):
-        uri, ident = str(node), _concept_identifier(graph, node)
+        uri, ident = str(node), _concept_identifier(graph, node, known)
         if ident in seen:
             violations.append(
                 Violation(uri, f"identifier {ident!r} is also used by {seen[ident]}.")
@@ -433,19 +441,26 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
             )
             schemes[stored_scheme.uri] = stored_scheme
             report.schemes += 1
-        existing = {c.uri: c for c in Concept.objects.filter(uri__in=file_uris)}
+        existing = {
+            c.uri: c for c in Concept.objects.filter(uri__in=file_uris).select_related("scheme")
+        }
         stored: dict[str, Concept] = {}
         for node in sorted(concept_nodes, key=str):
             uri = str(node)
             home = graph.value(node, SKOS.inScheme) or graph.value(node, SKOS.topConceptOf)
-            scheme_obj = schemes[str(home)] if home is not None else fallback
-            assert scheme_obj is not None
+            if home is not None:
+                scheme_obj = schemes[str(home)]
+            elif uri in existing:  # the file does not say: the concept stays where it is
+                scheme_obj = existing[uri].scheme
+            else:
+                assert fallback is not None
+                scheme_obj = fallback
             fields = _concept_fields(graph, node, existing.get(uri))
             concept, created = Concept.objects.update_or_create(
                 uri=uri,
                 defaults={
                     "scheme": scheme_obj,
-                    "identifier": _concept_identifier(graph, node),
+                    "identifier": _concept_identifier(graph, node, known),
                     **fields,
                 },
             )
