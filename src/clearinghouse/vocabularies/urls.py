@@ -18,6 +18,7 @@ browser = (
     [
         path("", views.index, name="index"),
         path("search/", views.search_page, name="search"),
+        path("import/", views.import_page, name="import"),
         path("<str:scheme>/", views.scheme_page, name="scheme"),
         path("<str:scheme>/export.<str:fmt>", views.scheme_export, name="export"),
         path("<str:scheme>/<str:concept>/", views.concept_page, name="concept"),

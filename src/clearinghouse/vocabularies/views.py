@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import (
     Http404,
@@ -20,7 +22,8 @@ from django.http import (
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
 from rdflib import Graph, URIRef
 
 from clearinghouse.records.i18n import pick
@@ -154,7 +157,11 @@ def index(request: HttpRequest) -> HttpResponse:
         Q(portal__isnull=True) | Q(portal=getattr(request, "portal", None))
     ).annotate(n=Count("concepts"))
     schemes = [{"scheme": s, "title": _title(s), "count": s.n} for s in visible]
-    return render(request, "vocabularies/index.html", {"schemes": schemes})
+    return render(
+        request,
+        "vocabularies/index.html",
+        {"schemes": schemes, "can_import": can_import(request.user, request.portal)},  # type: ignore[attr-defined]
+    )
 
 
 def _node(concept: Concept) -> dict[str, Any]:
@@ -276,3 +283,46 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "schemes": ConceptScheme.objects.filter(portal__isnull=True),
         },
     )
+
+
+def can_import(user: Any, portal: Any) -> bool:
+    """Shared vocabularies change for every portal: only the central portal's managers and
+    the Secretariat (or superusers) may import."""
+    from clearinghouse.portals.permissions import can_manage, roles_on
+
+    if user.is_authenticated and user.is_superuser:
+        return True
+    if portal is None or not portal.is_central:
+        return False
+    return can_manage(user, portal) or "secretariat" in roles_on(user, portal)
+
+
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a SKOS file; every violation is listed (with the concept URI), nothing stored."""
+    if not can_import(request.user, getattr(request, "portal", None)):
+        raise PermissionDenied
+    context: dict[str, Any] = {"formats": skos.FORMATS}
+    upload: Any = request.FILES.get("file")
+    if request.method == "POST" and upload is not None:
+        fmt = request.POST.get("format") or _suffix_format(upload.name or "")
+        try:
+            report = skos.import_graph(
+                skos.read(upload.read(), fmt), request.POST.get("scheme") or None
+            )
+        except skos.ImportFailed as failed:
+            context["violations"] = failed.violations
+            context["filename"] = upload.name
+            return render(request, "vocabularies/import.html", context, status=400)
+        messages.success(
+            request,
+            _("%(s)s scheme(s), %(c)s concept(s) (%(n)s new) imported.")
+            % {"s": report.schemes, "c": report.concepts, "n": report.created},
+        )
+        return HttpResponseRedirect(reverse("vocabularies:index"))
+    return render(request, "vocabularies/import.html", context)
+
+
+def _suffix_format(name: str) -> str:
+    suffix = name.rsplit(".", 1)[-1].lower()
+    return {"xml": "rdf", "json": "jsonld"}.get(suffix, suffix)
