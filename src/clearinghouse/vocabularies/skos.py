@@ -23,10 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.term import Node
 
+from clearinghouse.vocabularies import labels
 from clearinghouse.vocabularies.models import Concept, ConceptScheme
 
 CH = Namespace("https://clearinghouse.example.org/ns#")
@@ -444,47 +447,75 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
         existing = {
             c.uri: c for c in Concept.objects.filter(uri__in=file_uris).select_related("scheme")
         }
+        # concepts: new ones in bulk, changed ones one UPDATE each, unchanged ones untouched
         stored: dict[str, Concept] = {}
+        new: list[Concept] = []
         for node in sorted(concept_nodes, key=str):
             uri = str(node)
+            current = existing.get(uri)
             home = graph.value(node, SKOS.inScheme) or graph.value(node, SKOS.topConceptOf)
             if home is not None:
                 scheme_obj = schemes[str(home)]
-            elif uri in existing:  # the file does not say: the concept stays where it is
-                scheme_obj = existing[uri].scheme
+            elif current is not None:  # the file does not say: the concept stays where it is
+                scheme_obj = current.scheme
             else:
                 assert fallback is not None
                 scheme_obj = fallback
-            fields = _concept_fields(graph, node, existing.get(uri))
-            concept, created = Concept.objects.update_or_create(
-                uri=uri,
-                defaults={
-                    "scheme": scheme_obj,
-                    "identifier": _concept_identifier(graph, node, known),
-                    **fields,
-                },
-            )
+            values = {
+                "scheme": scheme_obj,
+                "identifier": _concept_identifier(graph, node, known),
+                **_concept_fields(graph, node, current),
+            }
+            if current is None:
+                concept = Concept(uri=uri, **values)
+                new.append(concept)
+            else:
+                concept = current
+                changed = {k: v for k, v in values.items() if getattr(concept, k) != v}
+                if changed:  # one UPDATE per changed concept (bulk_update's CASE is slower)
+                    for name, value in changed.items():
+                        setattr(concept, name, value)
+                    Concept.objects.filter(pk=concept.pk).update(**changed)
             stored[uri] = concept
-            report.concepts += 1
-            report.created += int(created)
-        by_uri = {**{c.uri: c for c in Concept.objects.filter(uri__in=known.keys())}, **stored}
-        # relations: broader (with narrower read as inverse), related, replacement
-        parents: dict[str, set[str]] = {uri: set() for uri in stored}
+        for concept in Concept.objects.bulk_create(new):
+            stored[concept.uri] = concept
+        if new and new[0].pk is None:  # backends that do not return primary keys
+            stored.update({c.uri: c for c in Concept.objects.filter(uri__in=[c.uri for c in new])})
+        report.concepts, report.created = len(stored), len(new)
+        pk_of = dict(Concept.objects.values_list("uri", "pk"))
+        ids = [c.pk for c in stored.values()]
+        # broader (skos:narrower read as its inverse): the file says all for its concepts
+        broader_rows: set[tuple[int, int]] = set()
         for node in concept_nodes:
             for parent in graph.objects(node, SKOS.broader):
-                parents[str(node)].add(str(parent))
+                broader_rows.add((pk_of[str(node)], pk_of[str(parent)]))
             for child in graph.objects(node, SKOS.narrower):
-                if str(child) in parents:
-                    parents[str(child)].add(str(node))
+                if str(child) in stored:
+                    broader_rows.add((pk_of[str(child)], pk_of[str(node)]))
+        broader = Concept.broader.through
+        broader.objects.filter(from_concept_id__in=ids).delete()
+        broader.objects.bulk_create(
+            [broader(from_concept_id=a, to_concept_id=b) for a, b in sorted(broader_rows)]
+        )
+        # related is symmetric: both directions are rows
+        related_rows: set[tuple[int, int]] = set()
+        for a, b in graph.subject_objects(SKOS.related):
+            if str(a) in stored and str(b) in pk_of:
+                related_rows |= {(pk_of[str(a)], pk_of[str(b)]), (pk_of[str(b)], pk_of[str(a)])}
+        related = Concept.related.through
+        related.objects.filter(Q(from_concept_id__in=ids) | Q(to_concept_id__in=ids)).delete()
+        related.objects.bulk_create(
+            [related(from_concept_id=a, to_concept_id=b) for a, b in sorted(related_rows)]
+        )
         for uri, concept in stored.items():
-            concept.broader.set([by_uri[p] for p in sorted(parents[uri])])
-            node = URIRef(uri)
-            concept.related.set(
-                [by_uri[str(r)] for r in graph.objects(node, SKOS.related) if str(r) in by_uri]
-            )
-            replacement = graph.value(node, DCTERMS.isReplacedBy)
-            concept.replaced_by = by_uri[str(replacement)] if replacement is not None else None
-            concept.save(update_fields=["replaced_by", "modified"])
+            replacement = graph.value(URIRef(uri), DCTERMS.isReplacedBy)
+            replacement_pk = pk_of[str(replacement)] if replacement is not None else None
+            if concept.replaced_by_id != replacement_pk:
+                concept.replaced_by_id = replacement_pk
+                Concept.objects.filter(pk=concept.pk).update(replaced_by_id=replacement_pk)
+        # bump ``modified`` so other processes' caches (labels.fingerprint) notice the import
+        Concept.objects.filter(pk__in=ids).update(modified=timezone.now())
+    labels.invalidate()  # bulk operations send no signals
     return report
 
 
