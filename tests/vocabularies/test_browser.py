@@ -65,3 +65,11 @@ def test_search_across_languages_ignores_case_and_accents() -> None:
 def test_search_page(web: Any) -> None:
     html = web.get("/es/vocab/search/", {"q": "ecosistemas"}).content.decode()
     assert "GBF-INDICATOR-A.2" in html
+
+
+def test_deleted_records_are_not_listed(web: Any, benin: Any, jean: Any) -> None:
+    record = services.create_draft(benin, jean, "resource", valid_document("resource"))
+    services.publish(record, jean)
+    assert record.uid in web.get("/en/vocab/gbf-targets/GBF-TARGET-02/").content.decode()
+    services.delete_record(record, jean)
+    assert record.uid not in web.get("/en/vocab/gbf-targets/GBF-TARGET-02/").content.decode()

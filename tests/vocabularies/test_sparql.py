@@ -80,3 +80,16 @@ def test_graph_is_rebuilt_after_a_change(web: Any) -> None:
     target.pref_labels = {**target.pref_labels, "ar": "الهدف 2"}
     target.save()
     assert [b["l"]["value"] for b in _bindings(web.get("/sparql", {"query": query}))] == ["الهدف 2"]
+
+
+def test_graph_sees_an_import(web: Any) -> None:
+    from clearinghouse.vocabularies import skos
+
+    query = 'ASK { <http://example.org/q/x> skos:prefLabel "Imported"@en }'
+    assert json.loads(web.get("/sparql", {"query": query}).content)["boolean"] is False
+    skos.import_graph(
+        skos.read(
+            "uri,scheme,prefLabel@en\nhttp://example.org/q/x,resource-types,Imported\n", "csv"
+        )
+    )
+    assert json.loads(web.get("/sparql", {"query": query}).content)["boolean"] is True
