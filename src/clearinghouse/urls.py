@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from clearinghouse.api.routes import api
+from clearinghouse.vocabularies import urls as vocab
 from clearinghouse.web import public
 
 urlpatterns = [
@@ -10,5 +11,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", public.health, name="health"),
     path("", public.root, name="root"),
-    *i18n_patterns(path("", include("clearinghouse.web.urls")), prefix_default_language=True),
+    path("", include(vocab.uris)),  # /vocab/<scheme>/<concept> URIs and /sparql
+    *i18n_patterns(
+        path("", include("clearinghouse.web.urls")),
+        path("vocab/", include(vocab.browser)),
+        prefix_default_language=True,
+    ),
 ]

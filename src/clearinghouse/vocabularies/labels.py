@@ -37,3 +37,20 @@ def _label(identifier: str, language: str, generation: int) -> str:
 
 def label(identifier: str, language: str) -> str:
     return _label(identifier, language, _generation)
+
+
+def generation() -> int:
+    """Bumped on every change to concepts or schemes in this process (see apps.py)."""
+    return _generation
+
+
+def fingerprint() -> tuple[object, ...]:
+    """Changes whenever the vocabularies change, in this process or another one: caches of
+    derived data (SPARQL graph, search index) are keyed on it. Two aggregate queries."""
+    from django.db.models import Count, Max
+
+    from clearinghouse.vocabularies.models import ConceptScheme
+
+    concepts = Concept.objects.aggregate(n=Count("id"), m=Max("modified"))
+    schemes = ConceptScheme.objects.aggregate(n=Count("id"), m=Max("modified"))
+    return (_generation, concepts["n"], concepts["m"], schemes["n"], schemes["m"])

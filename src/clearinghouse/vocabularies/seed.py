@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from rdflib import URIRef
 
 from clearinghouse.vocabularies.models import Concept, ConceptScheme
 
@@ -48,15 +49,32 @@ def _first(values: dict[str, list[str]]) -> dict[str, str]:
     return {lang: texts[0] for lang, texts in values.items()}
 
 
+ONTO = "http://metadata.cbd.int/kmgbf/ontology#"
+ROLES = ("Headline", "Binary", "Component", "Complementary")
+
+
+def _gbf_graph() -> Any:
+    from rdflib import Graph
+
+    graph = Graph()
+    for name in ("goals.ttl", "targets.ttl", "indicators.ttl", "indicators-guidance.ttl"):
+        graph.parse(DATA / name)
+    return graph
+
+
 def load_gbf() -> int:
-    """GBF goals and targets from the KMGBF ontology (official en/fr/es text)."""
-    from rdflib import Graph, Namespace
+    """GBF goals, targets and indicators from the KMGBF ontology (official text en/fr/es).
+
+    Statements the concept model has no column for (``rdf:type :Goal``, ``:goalCode``,
+    ``dct:title``, the indicator roles ``:isHeadlineFor`` …) are kept in ``extra["rdf"]`` so
+    that the export stays a valid KMGBF instance (``data/kmgbf-shapes.ttl``)."""
+    from rdflib import Namespace
     from rdflib.namespace import DCTERMS, SKOS
 
-    onto = Namespace("http://metadata.cbd.int/kmgbf/ontology#")
-    graph = Graph()
-    graph.parse(DATA / "goals.ttl")
-    graph.parse(DATA / "targets.ttl")
+    from clearinghouse.vocabularies.skos import other_statements
+
+    onto = Namespace(ONTO)
+    graph = _gbf_graph()
     count = 0
     goals = _scheme(
         "gbf-goals",
@@ -68,11 +86,35 @@ def load_gbf() -> int:
         {"en": "GBF targets", "fr": "Cibles du CMB", "es": "Metas del MMB"},
         KMGBF + "targets",
     )
-    for kind, scheme, code_prop, ident in (
-        (onto.Goal, goals, onto.goalCode, lambda c: f"GBF-GOAL-{c}"),
-        (onto.Target, targets, onto.targetCode, lambda c: f"GBF-TARGET-{int(c):02d}"),
+    indicators = _scheme(
+        "gbf-indicators",
+        {
+            "en": "GBF monitoring framework indicators",
+            "fr": "Indicateurs du cadre de suivi du CMB",
+            "es": "Indicadores del marco de seguimiento del MMB",
+        },
+        KMGBF + "indicatorScheme",
+    )
+    by_uri: dict[str, Concept] = {}
+    for kind, scheme, code_prop, ident, sort in (
+        (onto.Goal, goals, onto.goalCode, lambda c: f"GBF-GOAL-{c}", lambda c: c.zfill(3)),
+        (
+            onto.Target,
+            targets,
+            onto.targetCode,
+            lambda c: f"GBF-TARGET-{int(c):02d}",
+            lambda c: c.zfill(3),
+        ),
+        (
+            onto.Indicator,
+            indicators,
+            onto.indicatorCode,
+            lambda c: f"GBF-INDICATOR-{c}",
+            # goals' indicators (A.1) before targets' (1.1), then numerically
+            lambda c: ("0" if c[0].isalpha() else "1") + ".".join(p.zfill(3) for p in c.split(".")),
+        ),
     ):
-        for subject in graph.subjects(predicate=None, object=kind):
+        for subject in sorted(graph.subjects(predicate=None, object=kind)):
             code = str(graph.value(subject, code_prop))
             titles = {
                 lang: vals[0] for lang, vals in _literals(graph, subject, DCTERMS.title).items()
@@ -80,25 +122,44 @@ def load_gbf() -> int:
             prefs = {
                 lang: vals[0] for lang, vals in _literals(graph, subject, SKOS.prefLabel).items()
             }
-            _upsert(
+            by_uri[str(subject)] = _upsert(
                 scheme,
                 ident(code),
                 uri=str(subject),
                 notation=code,
-                sort_key=code.zfill(3),
+                sort_key=sort(code),
                 pref_labels={
                     lang: f"{label} — {titles[lang]}" if lang in titles else label
                     for lang, label in prefs.items()
                 },
                 alt_labels=_literals(graph, subject, SKOS.altLabel),
-                definitions={
-                    lang: vals[0]
-                    for lang, vals in _literals(graph, subject, SKOS.definition).items()
-                },
-                extra={"short": prefs, "title": titles},
+                definitions=_first(_literals(graph, subject, SKOS.definition)),
+                extra={"short": prefs, "title": titles, "rdf": other_statements(graph, subject)},
             )
             count += 1
+    # SKOS browsing hierarchy, as materialised by the KMGBF triple store: an indicator is
+    # narrower than every goal and target it has a role for (the roles stay in extra["rdf"]).
+    for uri, concept in by_uri.items():
+        if concept.scheme_id != indicators.pk:
+            continue
+        parents = {
+            str(o)
+            for role in ROLES
+            for o in graph.objects(URIRef(uri), onto[f"is{role}For"])
+            if str(o) in by_uri
+        }
+        concept.broader.set([by_uri[p] for p in sorted(parents)])
     return count
+
+
+def indicator_roles(concept: Concept) -> dict[str, list[str]]:
+    """{"headline": [goal/target URI, …], …} from the KMGBF role statements."""
+    roles: dict[str, list[str]] = {}
+    for statement in (concept.extra or {}).get("rdf", []):
+        for role in ROLES:
+            if statement["p"] == f"{ONTO}is{role}For" and "o" in statement:
+                roles.setdefault(role.lower(), []).append(statement["o"])
+    return roles
 
 
 def _unsd_rows() -> Iterable[tuple[str, dict[str, dict[str, str]]]]:
@@ -202,4 +263,8 @@ def load_small() -> int:
 
 @transaction.atomic
 def load_all() -> dict[str, int]:
-    return {"gbf": load_gbf(), "countries": load_countries(), "lists": load_small()}
+    from clearinghouse.vocabularies import labels
+
+    counts = {"gbf": load_gbf(), "countries": load_countries(), "lists": load_small()}
+    labels.invalidate()
+    return counts

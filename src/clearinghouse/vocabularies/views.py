@@ -1,0 +1,328 @@
+"""Dereferenceable vocabulary URIs (content negotiation) and the vocabulary browser.
+
+``/vocab/<scheme>/`` and ``/vocab/<scheme>/<concept>`` (no language prefix) answer with
+Turtle, JSON-LD or RDF/XML by Accept header (or ``?format=ttl|jsonld|rdf``); HTML clients
+are redirected (303) to the browser page under the reader's language prefix. Deprecated
+concepts keep resolving, with ``owl:deprecated`` and ``dct:isReplacedBy``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    HttpResponseRedirect,
+)
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+from rdflib import Graph, URIRef
+
+from clearinghouse.records.i18n import pick
+from clearinghouse.vocabularies import search as search_index
+from clearinghouse.vocabularies import skos
+from clearinghouse.vocabularies.models import Concept, ConceptScheme
+from clearinghouse.vocabularies.seed import indicator_roles
+from clearinghouse.vocabularies.sparql import graph as cached_graph
+from clearinghouse.vocabularies.tagging import tagged_records
+
+HTML = "text/html"
+RDF_TYPES = {media: fmt for fmt, (_r, media, _e) in skos.FORMATS.items() if fmt != "csv"}
+OFFERED = [HTML, *RDF_TYPES]
+LANGS = ("en", "fr", "es", "ar", "ru", "zh")
+
+
+def _negotiate(request: HttpRequest) -> str | None:
+    wanted = request.GET.get("format")
+    if wanted:
+        if wanted == "html":
+            return HTML
+        return skos.FORMATS[wanted][1] if wanted in skos.FORMATS and wanted != "csv" else None
+    return request.get_preferred_type(OFFERED)
+
+
+def _rdf_response(graph: Graph, media: str) -> HttpResponse:
+    response = HttpResponse(
+        skos.serialize(skos.bind(graph), RDF_TYPES[media]), content_type=f"{media}; charset=utf-8"
+    )
+    response["Vary"] = "Accept"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _not_acceptable() -> HttpResponse:
+    return HttpResponse(
+        "Not acceptable: this resource is available as " + ", ".join(OFFERED) + "\n",
+        status=406,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _browser_redirect(request: HttpRequest, name: str, *args: str) -> HttpResponse:
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        url = reverse(f"vocabularies:{name}", args=args)
+    response = HttpResponseRedirect(url)
+    response.status_code = 303  # See Other: the URI names a concept, the page describes it
+    response["Vary"] = "Accept"
+    return response
+
+
+def _concept(scheme: str, identifier: str) -> Concept:
+    return get_object_or_404(
+        Concept.objects.select_related("scheme", "replaced_by"),
+        scheme__identifier=scheme,
+        identifier=identifier,
+    )
+
+
+def _unknown(request: HttpRequest) -> HttpResponse:
+    """404 for an unknown URI. LocaleMiddleware would turn a 404 on an unprefixed path into a
+    redirect to the /<lang>/ browser page; judged against the URI patterns alone, it does not."""
+    request.urlconf = "clearinghouse.vocabularies.urls"
+    return HttpResponseNotFound(
+        "No such vocabulary or concept.\n", content_type="text/plain; charset=utf-8"
+    )
+
+
+@require_GET
+def scheme_uri(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = ConceptScheme.objects.filter(identifier=scheme).first()
+    if obj is None:
+        return _unknown(request)
+    media = _negotiate(request)
+    if media is None:
+        return _not_acceptable()
+    if media == HTML:
+        return _browser_redirect(request, "scheme", obj.identifier)
+    return _rdf_response(skos.build_graph([obj]), media)
+
+
+def describe(concept: Concept) -> Graph:
+    """The concept's statements, plus the labels of the scheme and of linked concepts."""
+    full = cached_graph()
+    node = URIRef(concept.uri)
+    out = Graph()
+    for p, o in full.predicate_objects(node):
+        out.add((node, p, o))
+        if isinstance(o, URIRef):
+            for label in full.objects(o, skos.SKOS.prefLabel):
+                out.add((o, skos.SKOS.prefLabel, label))
+    return out
+
+
+@require_GET
+def concept_uri(request: HttpRequest, scheme: str, concept: str) -> HttpResponse:
+    obj = (
+        Concept.objects.select_related("scheme")
+        .filter(scheme__identifier=scheme, identifier=concept)
+        .first()
+    )
+    if obj is None:
+        return _unknown(request)
+    media = _negotiate(request)
+    if media is None:
+        return _not_acceptable()
+    if media == HTML:
+        return _browser_redirect(request, "concept", obj.scheme.identifier, obj.identifier)
+    return _rdf_response(describe(obj), media)
+
+
+# -- browser -------------------------------------------------------------------------------
+
+
+def _language() -> str:
+    return translation.get_language() or "en"
+
+
+def _label(values: dict[str, str], identifier: str) -> dict[str, Any]:
+    picked = pick(values, _language())
+    return {"text": picked.text or identifier, "lang": picked.language, "fallback": picked.fallback}
+
+
+def _title(scheme: ConceptScheme) -> dict[str, Any]:
+    return _label(scheme.titles, scheme.identifier)
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    visible = ConceptScheme.objects.filter(
+        Q(portal__isnull=True) | Q(portal=getattr(request, "portal", None))
+    ).annotate(n=Count("concepts"))
+    schemes = [{"scheme": s, "title": _title(s), "count": s.n} for s in visible]
+    return render(
+        request,
+        "vocabularies/index.html",
+        {"schemes": schemes, "can_import": can_import(request.user, request.portal)},  # type: ignore[attr-defined]
+    )
+
+
+def _node(concept: Concept) -> dict[str, Any]:
+    return {"concept": concept, "label": _label(concept.pref_labels, concept.identifier)}
+
+
+def tree(scheme: ConceptScheme) -> list[dict[str, Any]]:
+    """Top concepts of ``scheme`` with their narrower concepts (any scheme), recursively."""
+    concepts = list(scheme.concepts.all())
+    ids = {c.pk for c in concepts}
+    through = Concept.broader.through.objects
+    children: dict[int, list[int]] = {}
+    has_parent_here: set[int] = set()
+    for child, parent in through.values_list("from_concept_id", "to_concept_id"):
+        children.setdefault(parent, []).append(child)
+        if child in ids and parent in ids:
+            has_parent_here.add(child)
+    needed = {c for p in children for c in children[p]} | ids
+    by_id = {c.pk: c for c in Concept.objects.filter(pk__in=needed).select_related("scheme")}
+
+    def build(pk: int, path: frozenset[int]) -> dict[str, Any]:
+        node = _node(by_id[pk])
+        node["other_scheme"] = by_id[pk].scheme_id != scheme.pk
+        kids = sorted(
+            (k for k in children.get(pk, []) if k in by_id and k not in path),
+            key=lambda k: (by_id[k].scheme_id != scheme.pk, by_id[k].sort_key, by_id[k].identifier),
+        )
+        node["children"] = [build(k, path | {k}) for k in kids]
+        return node
+
+    return [build(c.pk, frozenset({c.pk})) for c in concepts if c.pk not in has_parent_here]
+
+
+def scheme_page(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = get_object_or_404(ConceptScheme, identifier=scheme)
+    return render(
+        request,
+        "vocabularies/scheme.html",
+        {
+            "scheme": obj,
+            "title": _title(obj),
+            "tree": tree(obj),
+            "formats": ("ttl", "jsonld", "rdf", "csv"),
+        },
+    )
+
+
+def scheme_export(request: HttpRequest, scheme: str, fmt: str) -> HttpResponse:
+    obj = get_object_or_404(ConceptScheme, identifier=scheme)
+    if fmt not in skos.FORMATS:
+        raise Http404("Unknown format")
+    response = HttpResponse(
+        skos.export(fmt, [obj]), content_type=f"{skos.FORMATS[fmt][1]}; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{obj.identifier}.{fmt}"'
+    return response
+
+
+def concept_page(request: HttpRequest, scheme: str, concept: str) -> HttpResponse:
+    obj = _concept(scheme, concept)
+    language = _language()
+    rows = []
+    for lang in LANGS:
+        rows.append(
+            {
+                "lang": lang,
+                "pref": obj.pref_labels.get(lang, ""),
+                "alt": obj.alt_labels.get(lang, []),
+                "definition": obj.definitions.get(lang, ""),
+            }
+        )
+    by_uri = {c.uri: c for c in Concept.objects.filter(uri__in=_role_uris(obj))}
+    roles = [
+        {"role": role, "targets": [_node(by_uri[u]) for u in uris if u in by_uri]}
+        for role, uris in indicator_roles(obj).items()
+    ]
+    records = tagged_records(request.portal, obj)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "vocabularies/concept.html",
+        {
+            "concept": obj,
+            "label": _label(obj.pref_labels, obj.identifier),
+            "definition": pick(obj.definitions, language),
+            "rows": rows,
+            "broader": [_node(c) for c in obj.broader.select_related("scheme")],
+            "narrower": [_node(c) for c in obj.narrower.select_related("scheme")],
+            "related": [_node(c) for c in obj.related.select_related("scheme")],
+            "replaces": [_node(c) for c in obj.replaces.select_related("scheme")],
+            "replacement": _node(obj.replaced_by) if obj.replaced_by else None,
+            "roles": roles,
+            "records": [
+                {"record": r, "title": pick(r.title or {}, language).text or r.uid} for r in records
+            ],
+            "formats": ("ttl", "jsonld", "rdf"),
+        },
+    )
+
+
+def _role_uris(concept: Concept) -> list[str]:
+    return [u for uris in indicator_roles(concept).values() for u in uris]
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    scheme = request.GET.get("scheme") or None
+    hits = search_index.search(query, scheme) if query else []
+    concepts = Concept.objects.select_related("scheme").in_bulk([h.concept_id for h in hits])
+    results = [
+        {**_node(concepts[h.concept_id]), "hit": h} for h in hits if h.concept_id in concepts
+    ]
+    return render(
+        request,
+        "vocabularies/search.html",
+        {
+            "query": query,
+            "scheme": scheme,
+            "results": results,
+            "schemes": ConceptScheme.objects.filter(portal__isnull=True),
+        },
+    )
+
+
+def can_import(user: Any, portal: Any) -> bool:
+    """Shared vocabularies change for every portal: only the central portal's managers and
+    the Secretariat (or superusers) may import."""
+    from clearinghouse.portals.permissions import can_manage, roles_on
+
+    if user.is_authenticated and user.is_superuser:
+        return True
+    if portal is None or not portal.is_central:
+        return False
+    return can_manage(user, portal) or "secretariat" in roles_on(user, portal)
+
+
+@require_http_methods(["GET", "POST"])
+def import_page(request: HttpRequest) -> HttpResponse:
+    """Upload a SKOS file; every violation is listed (with the concept URI), nothing stored."""
+    if not can_import(request.user, getattr(request, "portal", None)):
+        raise PermissionDenied
+    context: dict[str, Any] = {"formats": skos.FORMATS}
+    upload: Any = request.FILES.get("file")
+    if request.method == "POST" and upload is not None:
+        fmt = request.POST.get("format") or _suffix_format(upload.name or "")
+        try:
+            report = skos.import_graph(
+                skos.read(upload.read(), fmt), request.POST.get("scheme") or None
+            )
+        except skos.ImportFailed as failed:
+            context["violations"] = failed.violations
+            context["filename"] = upload.name
+            return render(request, "vocabularies/import.html", context, status=400)
+        messages.success(
+            request,
+            _("%(s)s scheme(s), %(c)s concept(s) (%(n)s new) imported.")
+            % {"s": report.schemes, "c": report.concepts, "n": report.created},
+        )
+        return HttpResponseRedirect(reverse("vocabularies:index"))
+    return render(request, "vocabularies/import.html", context)
+
+
+def _suffix_format(name: str) -> str:
+    suffix = name.rsplit(".", 1)[-1].lower()
+    return {"xml": "rdf", "json": "jsonld"}.get(suffix, suffix)
