@@ -176,7 +176,7 @@ _STOP = frozenset(
     | {"avec", "dans", "sur", "une", "del", "los", "las", "por", "con", "para", "una", "que"}
     | {"como", "their", "which", "also", "its", "sus", "leur", "aux"}
 )
-LEXICAL_DIM = 1024
+LEXICAL_DIM = 512
 
 
 def _fold(text: str) -> str:
@@ -293,12 +293,13 @@ class MatchIndex:
         for p in self.providers:
             for g in p.coverage:
                 self.geo.setdefault(g, len(self.geo))
-        self.cover = np.zeros((n, len(self.geo) + 1), dtype=bool)  # last column: never
+        # one row per place (last row: no provider), one column per provider
+        self.cover = np.zeros((len(self.geo) + 1, n), dtype=bool)
         for i, p in enumerate(self.providers):
             if not p.coverage:
-                self.cover[i, 0] = True
+                self.cover[0, i] = True
             for g in p.coverage:
-                self.cover[i, self.geo[g]] = True
+                self.cover[self.geo[g], i] = True
         # targets: per provider, the best relation level to each GBF target
         t_pos = {t: i for i, t in enumerate(TARGETS)}
         s_pos = {s: i for i, s in enumerate(SUBJECTS)}
@@ -328,8 +329,20 @@ class MatchIndex:
         free = np.maximum(self.p_open, 0).astype(np.float32)
         self.p_balance = np.where(free + active > 0, free / np.maximum(free + active, 1), 0.0)
         self.p_balance = self.p_balance.astype(np.float32)
-        self.p_sub = np.array([regions_of(p.country)[0] for p in self.providers])
-        self.p_region = np.array([regions_of(p.country)[-2:][0] for p in self.providers])
+        self._places: dict[str, int] = {}
+        self.p_sub = np.array(
+            [self._place(regions_of(p.country)[0]) for p in self.providers], dtype=np.int64
+        )
+        self.p_region = np.array(
+            [self._place(regions_of(p.country)[-2:][0]) for p in self.providers], dtype=np.int64
+        )
+
+    def _place(self, region: str, add: bool = True) -> int:
+        if region not in self._places:
+            if not add:
+                return -1
+            self._places[region] = len(self._places)
+        return self._places[region]
 
     # -- hard constraints ----------------------------------------------------------------
     def _need_arrays(self, needs: Sequence[Need]) -> dict[str, np.ndarray]:
@@ -359,8 +372,13 @@ class MatchIndex:
             "geo": geo_idx,
             "targets": n_t,
             "subjects": n_s,
-            "sub": np.array([regions_of(n.country)[0] for n in needs]),
-            "region": np.array([regions_of(n.country)[-2:][0] for n in needs]),
+            "sub": np.array(
+                [self._place(regions_of(n.country)[0], add=False) for n in needs], dtype=np.int64
+            ),
+            "region": np.array(
+                [self._place(regions_of(n.country)[-2:][0], add=False) for n in needs],
+                dtype=np.int64,
+            ),
         }
 
     def feasible(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
@@ -371,24 +389,39 @@ class MatchIndex:
         has = arrays["has_ben"][:, None]
         ok &= (self.p_ben[None, :] == 0) | ~has | ((ben & self.p_ben[None, :]) != 0)
         ok &= (self.p_open > 0)[None, :]
-        covered = self.cover[:, arrays["geo"]]  # providers x needs x 5
-        ok &= covered.any(axis=2).T
+        geo = arrays["geo"]  # the need's country and its regions: covered if any is
+        covered = self.cover[geo[:, 0]]
+        for c in range(1, geo.shape[1]):
+            covered |= self.cover[geo[:, c]]
+        ok &= covered
         return np.asarray(ok)
 
     # -- soft scores ---------------------------------------------------------------------
-    def components(self, needs: Sequence[Need], arrays: dict[str, np.ndarray]) -> np.ndarray:
-        """Array (len(COMPONENTS) x needs x providers) of component scores in [0, 1]."""
-        b, n = len(needs), len(self.providers)
-        out = np.empty((len(COMPONENTS), b, n), dtype=np.float32)
-        out[0] = arrays["targets"] @ self.t_level.T
-        out[1] = arrays["subjects"] @ self.s_level.T
+    def components(
+        self,
+        needs: Sequence[Need],
+        arrays: dict[str, np.ndarray],
+        rows: np.ndarray,
+        cols: np.ndarray,
+    ) -> np.ndarray:
+        """Component scores in [0, 1] for the (need row, provider column) pairs given:
+        an array (len(COMPONENTS) x pairs)."""
+        out = np.empty((len(COMPONENTS), len(rows)), dtype=np.float32)
+        out[0] = np.einsum("ij,ij->i", arrays["targets"][rows], self.t_level[cols])
+        out[1] = np.einsum("ij,ij->i", arrays["subjects"][rows], self.s_level[cols])
         need_text = self.encoder.encode([need.text for need in needs])
-        out[2] = self.encoder.rescale(need_text @ self.p_text.T)
-        out[3] = self.p_track[None, :]
-        same_sub = arrays["sub"][:, None] == self.p_sub[None, :]
-        same_region = arrays["region"][:, None] == self.p_region[None, :]
-        out[4] = np.where(same_sub, 1.0, np.where(same_region, 0.5, 0.0))
-        out[5] = self.p_balance[None, :]
+        if len(needs) == 1:  # one request: only the candidates' vectors are read
+            out[2] = self.encoder.rescale(self.p_text[cols] @ need_text[0])
+        else:  # a block of requests: one matrix product
+            out[2] = self.encoder.rescale((need_text @ self.p_text.T)[rows, cols])
+        out[3] = self.p_track[cols]
+        sub, region = arrays["sub"][rows], arrays["region"][rows]
+        out[4] = np.where(
+            (sub >= 0) & (sub == self.p_sub[cols]),
+            1.0,
+            np.where((region >= 0) & (region == self.p_region[cols]), 0.5, 0.0),
+        )
+        out[5] = self.p_balance[cols]
         return out
 
     def rank(
@@ -396,9 +429,9 @@ class MatchIndex:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Top ``k`` feasible providers per need: (indices, scores, feasible counts).
 
-        Indices are -1 where fewer than ``k`` providers are feasible."""
+        Soft scores are computed only for feasible pairs. Indices are -1 where fewer than
+        ``k`` providers are feasible."""
         weights = np.array([WEIGHTS[c] for c in COMPONENTS], dtype=np.float32)
-        k_eff = min(k, len(self.providers))
         all_idx = np.full((len(needs), k), -1, dtype=np.int64)
         all_scores = np.zeros((len(needs), k), dtype=np.float32)
         counts = np.zeros(len(needs), dtype=np.int64)
@@ -408,18 +441,18 @@ class MatchIndex:
             chunk = needs[start : start + block]
             arrays = self._need_arrays(chunk)
             ok = self.feasible(arrays)
-            comps = self.components(chunk, arrays)
-            total = np.tensordot(weights, comps, axes=1)
-            total = np.where(ok, total, -1.0)
-            top = np.argpartition(-total, k_eff - 1, axis=1)[:, :k_eff]
-            top_scores = np.take_along_axis(total, top, axis=1)
-            order = np.argsort(-top_scores, axis=1, kind="stable")
-            top = np.take_along_axis(top, order, axis=1)
-            top_scores = np.take_along_axis(top_scores, order, axis=1)
-            rows = slice(start, start + len(chunk))
-            all_idx[rows, :k_eff] = np.where(top_scores >= 0, top, -1)
-            all_scores[rows, :k_eff] = np.maximum(top_scores, 0)
-            counts[rows] = ok.sum(axis=1)
+            rows, cols = np.nonzero(ok)
+            total = weights @ self.components(chunk, arrays, rows, cols)
+            total = np.round(total, 4)
+            # by row, then best score first (ties: provider order); scores lie in [0, 1]
+            order = np.argsort(rows * 2.0 + (1.0 - total.astype(np.float64)), kind="stable")
+            rows, cols, total = rows[order], cols[order], total[order]
+            first = np.searchsorted(rows, rows, side="left")
+            rank_in_row = np.arange(len(rows)) - first
+            keep = rank_in_row < k
+            all_idx[start + rows[keep], rank_in_row[keep]] = cols[keep]
+            all_scores[start + rows[keep], rank_in_row[keep]] = total[keep]
+            counts[start : start + len(chunk)] = np.bincount(rows, minlength=len(chunk))
         return all_idx, all_scores, counts
 
     # -- one need, explained -------------------------------------------------------------
@@ -436,27 +469,31 @@ class MatchIndex:
             return []
         arrays = self._need_arrays([need])
         ok = self.feasible(arrays)[0]
-        comps = self.components([need], arrays)[:, 0, :]
-        weights = np.array([WEIGHTS[c] for c in COMPONENTS], dtype=np.float32)
-        total = weights @ comps
         for key in excluded:
             if key in self.position:
                 ok[self.position[key]] = False
         pinned_idx = [self.position[key] for key in pinned if key in self.position]
-        candidates = [i for i in np.argsort(-np.where(ok, total, -1.0)) if ok[i]]
+        cols = np.union1d(np.flatnonzero(ok), np.array(pinned_idx, dtype=np.int64))
+        comps_cols = self.components([need], arrays, np.zeros_like(cols), cols)
+        weights = np.array([WEIGHTS[c] for c in COMPONENTS], dtype=np.float32)
+        total_cols = np.round(weights @ comps_cols, 4)
+        where = {int(col): j for j, col in enumerate(cols)}
+        feasible = [int(c) for c in cols if ok[c]]
+        candidates = sorted(feasible, key=lambda c: (-total_cols[where[c]], c))
         chosen = pinned_idx + [i for i in candidates if i not in pinned_idx][:k]
         label = labels or (lambda ident: ident)
         out = []
         for i in chosen:
             provider = self.providers[i]
+            scores = comps_cols[:, where[i]]
             out.append(
                 Suggestion(
                     provider=provider,
-                    score=round(float(total[i]), 4),
+                    score=round(float(total_cols[where[i]]), 4),
                     components=[
-                        Component(name, round(float(comps[c, i]), 4), WEIGHTS[name], text)
+                        Component(name, round(float(scores[c]), 4), WEIGHTS[name], text)
                         for c, (name, text) in enumerate(
-                            explain(need, provider, comps[:, i], label).items()
+                            explain(need, provider, scores, label).items()
                         )
                     ],
                     pinned=i in pinned_idx,
