@@ -1,0 +1,16 @@
+from django.urls import path
+
+from clearinghouse.cooperation import views
+
+app_name = "cooperation"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("cycle/", views.run_cycle, name="cycle"),
+    path("submit/<str:uid>/", views.submit, name="submit"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/act/", views.act, name="act"),
+    path("requests/<int:pk>/confirm/", views.confirm, name="confirm"),
+    path("requests/<int:pk>/override/", views.override, name="override"),
+    path("providers/<str:uid>/", views.provider, name="provider"),
+]
