@@ -382,19 +382,28 @@ class MatchIndex:
         }
 
     def feasible(self, arrays: dict[str, np.ndarray]) -> np.ndarray:
-        """Boolean (needs x providers): every hard constraint holds."""
-        ok = (arrays["at"][:, None] & self.p_at[None, :]) != 0
-        ok &= (arrays["lang"][:, None] & self.p_lang[None, :]) != 0
-        ben = arrays["ben"][:, None]
-        has = arrays["has_ben"][:, None]
-        ok &= (self.p_ben[None, :] == 0) | ~has | ((ben & self.p_ben[None, :]) != 0)
+        """Boolean (needs x providers): every hard constraint holds.
+
+        Set constraints are evaluated once per distinct need mask, then gathered by row."""
+
+        def intersects(need_masks: np.ndarray, provider_masks: np.ndarray) -> np.ndarray:
+            unique, inverse = np.unique(need_masks, return_inverse=True)
+            table = (unique[:, None] & provider_masks[None, :]) != 0
+            return np.asarray(table[inverse.ravel()])
+
+        ok = intersects(arrays["at"], self.p_at)
+        ok &= intersects(arrays["lang"], self.p_lang)
+        eligible = intersects(arrays["ben"], self.p_ben)
+        eligible |= (self.p_ben == 0)[None, :]
+        eligible |= ~arrays["has_ben"][:, None]
+        ok &= eligible
         ok &= (self.p_open > 0)[None, :]
         geo = arrays["geo"]  # the need's country and its regions: covered if any is
         covered = self.cover[geo[:, 0]]
         for c in range(1, geo.shape[1]):
             covered |= self.cover[geo[:, c]]
         ok &= covered
-        return np.asarray(ok)
+        return ok
 
     # -- soft scores ---------------------------------------------------------------------
     def components(
@@ -412,8 +421,10 @@ class MatchIndex:
         need_text = self.encoder.encode([need.text for need in needs])
         if len(needs) == 1:  # one request: only the candidates' vectors are read
             out[2] = self.encoder.rescale(self.p_text[cols] @ need_text[0])
-        else:  # a block of requests: one matrix product
-            out[2] = self.encoder.rescale((need_text @ self.p_text.T)[rows, cols])
+        else:  # a block of requests: one matrix product over the block's candidates
+            used, position = np.unique(cols, return_inverse=True)
+            cosine = need_text @ self.p_text[used].T
+            out[2] = self.encoder.rescale(cosine[rows, position.ravel()])
         out[3] = self.p_track[cols]
         sub, region = arrays["sub"][rows], arrays["region"][rows]
         out[4] = np.where(
@@ -437,8 +448,13 @@ class MatchIndex:
         counts = np.zeros(len(needs), dtype=np.int64)
         if not self.providers:
             return all_idx, all_scores, counts
+        # Blocks of requests from the same part of the world share most of their candidate
+        # providers, so each block's text similarity is one small matrix product.
+        by_place = sorted(range(len(needs)), key=lambda i: (regions_of(needs[i].country), i))
         for start in range(0, len(needs), block):
-            chunk = needs[start : start + block]
+            picked = by_place[start : start + block]
+            chunk = [needs[i] for i in picked]
+            out_rows = np.array(picked, dtype=np.int64)
             arrays = self._need_arrays(chunk)
             ok = self.feasible(arrays)
             rows, cols = np.nonzero(ok)
@@ -450,9 +466,9 @@ class MatchIndex:
             first = np.searchsorted(rows, rows, side="left")
             rank_in_row = np.arange(len(rows)) - first
             keep = rank_in_row < k
-            all_idx[start + rows[keep], rank_in_row[keep]] = cols[keep]
-            all_scores[start + rows[keep], rank_in_row[keep]] = total[keep]
-            counts[start : start + len(chunk)] = np.bincount(rows, minlength=len(chunk))
+            all_idx[out_rows[rows[keep]], rank_in_row[keep]] = cols[keep]
+            all_scores[out_rows[rows[keep]], rank_in_row[keep]] = total[keep]
+            counts[out_rows] = np.bincount(rows, minlength=len(chunk))
         return all_idx, all_scores, counts
 
     # -- one need, explained -------------------------------------------------------------
