@@ -184,3 +184,14 @@ def test_provider_sees_fitting_requests(
     fits = services.fitting_requests(chile_institute)
     assert [f["request"].pk for f in fits] == [request.pk]
     assert services.fitting_requests(chinese_institute) == []
+
+
+def test_cycle_command(carlos_record: Any, carlos: Any, helpdesk: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    engine.perform(services.submit(carlos_record, carlos), "validate", helpdesk)
+    out = StringIO()
+    call_command("run_matching_cycle", stdout=out)
+    assert "1 requests" in out.getvalue()
