@@ -78,3 +78,18 @@ def carlos_record(peru: Any, carlos: Any) -> Any:
     return record_services.create_draft(
         peru, carlos, "bbiRequest", valid_document("bbiRequest", header={"languages": ["es"]})
     )
+
+
+def publish_call(central: Any, user: Any, **changes: Any) -> Any:
+    """A published small-grant call on the central portal."""
+    if not record_services.permissions.can_draft(user, central):
+        from clearinghouse.portals.models import Membership
+
+        Membership.objects.get_or_create(portal=central, user=user, role=Role.CONTRIBUTOR)
+        user._portal_roles = None
+    record = record_services.create_draft(
+        central, user, "fundingOpportunity", valid_document("fundingOpportunity", **changes)
+    )
+    record_services._publish_now(record, user)
+    record.refresh_from_db()
+    return record

@@ -7,4 +7,4 @@ class CooperationConfig(AppConfig):
 
     def ready(self) -> None:
         # Declaring the assistance workflow registers it with the engine.
-        from clearinghouse.cooperation import services  # noqa: F401
+        from clearinghouse.cooperation import grants, services  # noqa: F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from clearinghouse.cooperation import views
+from clearinghouse.cooperation import grant_views, views
 
 app_name = "cooperation"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("requests/<int:pk>/confirm/", views.confirm, name="confirm"),
     path("requests/<int:pk>/override/", views.override, name="override"),
     path("providers/<str:uid>/", views.provider, name="provider"),
+    path("grants/", grant_views.calls, name="calls"),
+    path("grants/<str:uid>/apply/", grant_views.apply, name="apply"),
+    path("proposals/<int:pk>/", grant_views.proposal, name="proposal"),
+    path("proposals/<int:pk>/do/", grant_views.proposal_action, name="proposal_action"),
 ]
