@@ -195,3 +195,20 @@ def test_cycle_command(carlos_record: Any, carlos: Any, helpdesk: Any) -> None:
     out = StringIO()
     call_command("run_matching_cycle", stdout=out)
     assert "1 requests" in out.getvalue()
+
+
+def test_demo_content_supports_the_journeys(db: Any) -> None:
+    from clearinghouse.portals.demo import load_demo
+    from clearinghouse.records.models import Record
+
+    load_demo()
+    carlos_request = Record.objects.get(schema="bbiRequest", created_by__username="carlos")
+    carlos = carlos_request.created_by
+    stranger = make_user(username="unused")
+    request = services.submit(carlos_request, carlos)
+    helpdesk = type(carlos).objects.get(username="laila")
+    request = engine.perform(request, "validate", helpdesk)
+    names = [s.name for s in services.suggestions(request, "es")]
+    assert names[0].startswith("Instituto de Ecología")
+    assert "Red de Universidades Españolas por la Biodiversidad" in names
+    assert services.is_helpdesk(helpdesk) and not services.is_helpdesk(stranger)

@@ -96,7 +96,7 @@ def _out(item: Request, user: Any) -> dict[str, Any]:
 def _suggestion(s: Suggestion) -> dict[str, Any]:
     return {
         "profile": s.provider.key,
-        "name": s.provider.name,
+        "name": s.name,
         "country": s.provider.country,
         "score": s.score,
         "pinned": s.pinned,

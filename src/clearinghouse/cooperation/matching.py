@@ -146,6 +146,12 @@ class Provider:
     open_slots: int = 1
     active: int = 0
     track_record: int = 0
+    titles: dict[str, str] = field(default_factory=dict)  # name per language
+
+    def label(self, language: str) -> str:
+        from clearinghouse.records.i18n import pick
+
+        return pick(self.titles, language).text or self.name
 
 
 @dataclass
@@ -167,6 +173,7 @@ class Suggestion:
     components: list[Component] = field(default_factory=list)
     pinned: bool = False
     warnings: list[str] = field(default_factory=list)
+    name: str = ""  # the provider's name in the reader's language
 
 
 # --- text similarity ---------------------------------------------------------------------
@@ -479,6 +486,7 @@ class MatchIndex:
         labels: Callable[[str], str] | None = None,
         pinned: Sequence[str] = (),
         excluded: Sequence[str] = (),
+        language: str = "en",
     ) -> list[Suggestion]:
         """Ranked, explained suggestions; helpdesk pins come first, exclusions never."""
         if not self.providers:
@@ -514,6 +522,7 @@ class MatchIndex:
                     ],
                     pinned=i in pinned_idx,
                     warnings=[] if ok[i] else constraint_failures(need, provider, label),
+                    name=provider.label(language),
                 )
             )
         return out

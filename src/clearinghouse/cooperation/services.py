@@ -209,7 +209,14 @@ def provider_from_document(
         open_slots=slots - active,
         active=active,
         track_record=track,
+        titles=_title_map(doc.get("title")),
     )
+
+
+def _title_map(value: Any) -> dict[str, str]:
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items() if isinstance(v, str) and v}
+    return {}
 
 
 def _assignments() -> tuple[dict[str, int], dict[str, int]]:
@@ -309,6 +316,7 @@ def suggestions(
         labels=labeller(language),
         pinned=list(request.data.get("pinned", [])),
         excluded=excluded,
+        language=language,
     )
 
 
@@ -354,9 +362,12 @@ def confirm_match(request: Request, user: Any, profile_uid: str, comment: str = 
         locked = Request.objects.select_for_update().get(pk=request.pk)
         if locked.state == VALIDATED and is_helpdesk(user):
             scored = {s.provider.key: s.score for s in suggestions(locked, k=50)}
+            language = str(
+                (locked.data.get("document") or {}).get("header", {}).get("languages", ["en"])[0]
+            )
             locked.data["match"] = {
                 "profile": profile_uid,
-                "name": _first_text(doc.get("title")),
+                "name": _first_text(doc.get("title"), language),
                 "emails": sorted(emails),
                 "score": scored.get(profile_uid),
                 "at": timezone.now().isoformat(),
@@ -421,7 +432,7 @@ def fitting_requests(profile: Record, language: str = "en", k: int = 20) -> list
         if profile.uid in request.data.get("excluded", []):
             continue
         need = need_from_document(request.data.get("document") or {}, str(request.pk))
-        found = index.suggest(need, k=1, labels=labeller(language))
+        found = index.suggest(need, k=1, labels=labeller(language), language=language)
         if found:
             out.append({"request": request, "suggestion": found[0]})
     out.sort(key=lambda item: -float(item["suggestion"].score))
