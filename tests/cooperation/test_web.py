@@ -88,3 +88,24 @@ def test_helpdesk_index_and_cycle(carlos_record: Any, carlos: Any, helpdesk: Any
     assert "Indicators" in client.get("/en/cooperation/").content.decode()
     client.post("/en/cooperation/cycle/")
     assert services.Request.objects.get(kind=services.KIND).data["cycles"] == 1
+
+
+def test_pages_through_the_whole_lifecycle(
+    carlos_record: Any, carlos: Any, helpdesk: Any, chile_institute: Any
+) -> None:
+    item = engine.perform(services.submit(carlos_record, carlos), "validate", helpdesk)
+    services.confirm_match(item, helpdesk, chile_institute.uid)
+    provider = login(chile_institute.created_by)
+    url = f"/en/cooperation/requests/{item.pk}/"
+    assert "Instituto de Ecología" in provider.get(url).content.decode()  # matched provider
+    for action in ("agree", "start"):
+        provider.post(f"{url}act/", {"action": action})
+    requester = login(carlos, "pe.testserver")
+    requester.post(f"{url}act/", {"action": "complete", "comment": ""})  # refused: no report
+    item.refresh_from_db()
+    assert item.state == services.IN_IMPLEMENTATION
+    requester.post(f"{url}act/", {"action": "complete", "comment": "30 guardaparques formados"})
+    item.refresh_from_db()
+    assert item.state == services.COMPLETED
+    page = requester.get(url.replace("/en/", "/es/")).content.decode()
+    assert "30 guardaparques formados" in page
