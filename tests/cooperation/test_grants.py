@@ -133,3 +133,36 @@ def test_dr_chen_in_the_browser(call: Any, chen: Any, helpdesk: Any) -> None:
     assert proposal.state == grants.DRAFT
     assert "Your draft is kept" in followed.content.decode()
     assert PROPOSAL["title"] in followed.content.decode()
+
+
+def test_grants_api(call: Any, chen: Any, helpdesk: Any) -> None:
+    from django.test import Client
+
+    from clearinghouse.api.auth import issue_token
+
+    def bearer(user: Any) -> Client:
+        return Client(HTTP_HOST="testserver", HTTP_AUTHORIZATION=f"Bearer {issue_token(user)}")
+
+    chen_api, desk = bearer(chen), bearer(helpdesk)
+    calls = Client(HTTP_HOST="testserver").get("/api/cooperation/grants/calls").json()
+    assert [c["uid"] for c in calls] == [call.uid] and calls[0]["open"]
+    created = chen_api.post(
+        f"/api/cooperation/grants/calls/{call.uid}/proposals",
+        PROPOSAL,
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    base = f"/api/cooperation/grants/proposals/{pk}"
+    assert chen_api.post(f"{base}/submit", {}, content_type="application/json").json()["state"] == (
+        "submitted"
+    )
+    screened = desk.post(f"{base}/screen", {}, content_type="application/json").json()
+    assert screened["state"] == "under_review"
+    make_user(username="rev1")
+    bad = desk.post(f"{base}/reviewers", {"names": []}, content_type="application/json")
+    assert bad.status_code == 400
+    ok = desk.post(f"{base}/reviewers", {"usernames": ["rev1"]}, content_type="application/json")
+    assert ok.json()["reviewers"] == 1
+    late = chen_api.post(f"{base}/submit", {}, content_type="application/json")
+    assert late.status_code == 409  # already submitted

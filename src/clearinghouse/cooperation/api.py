@@ -11,7 +11,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from clearinghouse.api.auth import AUTH
-from clearinghouse.cooperation import services
+from clearinghouse.cooperation import grants, services
 from clearinghouse.cooperation.matching import Suggestion
 from clearinghouse.records.models import Record
 from clearinghouse.workflows import engine
@@ -200,3 +200,132 @@ def indicators(request: HttpRequest) -> dict[str, Any]:
     if not services.is_helpdesk(request.user):
         raise HttpError(403, "Helpdesk only")
     return services.indicators()
+
+
+# --- small grants ------------------------------------------------------------------------------
+class CallOut(Schema):
+    uid: str
+    title: dict[str, str]
+    deadline: str | None
+    open: bool
+
+
+class ProposalIn(Schema):
+    title: str
+    summary: str
+    amount: float = 0
+    country: str = ""
+    organizationType: str = ""  # the CBD field name
+
+
+class OperationIn(Schema):
+    usernames: list[str] | None = None  # reviewers
+    score: int | None = None  # review, 1-5
+    comment: str = ""
+
+
+class ProposalOut(Schema):
+    id: int
+    call: str | None
+    state: str
+    proposal: dict[str, Any]
+    screening: dict[str, Any] | None
+    reviews: int
+    reviewers: int
+    average_score: float | None
+    actions: list[str]
+
+
+def _proposal_out(item: Request, user: Any) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "call": item.record.uid if item.record else None,
+        "state": item.state,
+        "proposal": item.data.get("proposal", {}),
+        "screening": item.data.get("screening"),
+        "reviews": len(item.data.get("reviews", {})),
+        "reviewers": len(item.data.get("reviewers", [])),
+        "average_score": grants.average_score(item),
+        "actions": engine.workflow_for(item).available(item, user),
+    }
+
+
+def _proposal(pk: int, user: Any) -> Request:
+    item = get_object_or_404(Request.objects.select_related("record"), pk=pk, kind=grants.KIND)
+    reviewer = str(user.pk) in item.data.get("reviewers", [])
+    if not (item.created_by_id == user.pk or services.is_helpdesk(user) or reviewer):
+        raise HttpError(404, "No such proposal")
+    return item
+
+
+@router.get("/grants/calls", response=list[CallOut], tags=["small grants"])
+def list_calls(request: HttpRequest) -> list[dict[str, Any]]:
+    out = []
+    for call in grants.calls():
+        due = grants.deadline(call)
+        out.append(
+            {
+                "uid": call.uid,
+                "title": (call.published.document.get("title") if call.published else {}) or {},
+                "deadline": due.isoformat() if due else None,
+                "open": grants.is_open(call),
+            }
+        )
+    return out
+
+
+@router.post(
+    "/grants/calls/{uid}/proposals",
+    auth=AUTH,
+    response={201: ProposalOut},
+    tags=["small grants"],
+)
+def start_proposal(request: HttpRequest, uid: str, payload: ProposalIn) -> Any:
+    """Save a draft proposal to an open call."""
+    call = get_object_or_404(grants.calls(), uid=uid)
+    item = grants.start_proposal(call, request.user, payload.dict())
+    return 201, _proposal_out(item, request.user)
+
+
+@router.get("/grants/proposals/{pk}", auth=AUTH, response=ProposalOut, tags=["small grants"])
+def get_proposal(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _proposal_out(_proposal(pk, request.user), request.user)
+
+
+@router.put("/grants/proposals/{pk}", auth=AUTH, response=ProposalOut, tags=["small grants"])
+def update_proposal(request: HttpRequest, pk: int, payload: ProposalIn) -> dict[str, Any]:
+    item = grants.update_proposal(_proposal(pk, request.user), request.user, payload.dict())
+    return _proposal_out(item, request.user)
+
+
+@router.post(
+    "/grants/proposals/{pk}/{operation}",
+    auth=AUTH,
+    response=ProposalOut,
+    tags=["small grants"],
+)
+def proposal_operation(
+    request: HttpRequest, pk: int, operation: str, payload: OperationIn
+) -> dict[str, Any]:
+    """``submit`` (refused after the deadline; the draft is kept), ``screen``,
+    ``reviewers`` ``{"usernames": [...]}``, ``review`` ``{"score": 1-5, "comment"}``,
+    ``award``, ``decline`` ``{"comment"}``, ``withdraw``."""
+    item = _proposal(pk, request.user)
+    user = request.user
+    if operation == "submit":
+        item = grants.submit_proposal(item, user)
+    elif operation == "screen":
+        item = grants.screen(item, user)
+    elif operation == "reviewers":
+        if not payload.usernames:
+            raise HttpError(400, "Give the reviewers' user names in `usernames`")
+        item = grants.assign_reviewers(item, user, payload.usernames)
+    elif operation == "review":
+        if payload.score is None:
+            raise HttpError(400, "Give a `score` from 1 to 5")
+        item = grants.review(item, user, payload.score, payload.comment)
+    elif operation in {"award", "decline", "withdraw"}:
+        item = engine.perform(item, operation, user, payload.comment)
+    else:
+        raise HttpError(400, f"Unknown operation {operation!r}")
+    return _proposal_out(item, user)
