@@ -166,3 +166,23 @@ def test_grants_api(call: Any, chen: Any, helpdesk: Any) -> None:
     assert ok.json()["reviewers"] == 1
     late = chen_api.post(f"{base}/submit", {}, content_type="application/json")
     assert late.status_code == 409  # already submitted
+
+
+def test_late_submission_over_the_api(call: Any, chen: Any) -> None:
+    from django.test import Client
+
+    from clearinghouse.api.auth import issue_token
+
+    proposal = grants.start_proposal(call, chen, PROPOSAL)
+    call.published.document["applicationDeadline"] = "2020-01-01"
+    call.published.save()
+    client = Client(HTTP_HOST="testserver", HTTP_AUTHORIZATION=f"Bearer {issue_token(chen)}")
+    response = client.post(
+        f"/api/cooperation/grants/proposals/{proposal.pk}/submit",
+        {},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "2020-01-01 23:59" in response.json()["detail"]
+    proposal.refresh_from_db()
+    assert proposal.state == grants.DRAFT
