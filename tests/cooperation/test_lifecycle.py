@@ -212,3 +212,23 @@ def test_demo_content_supports_the_journeys(db: Any) -> None:
     assert names[0].startswith("Instituto de Ecología")
     assert "Red de Universidades Españolas por la Biodiversidad" in names
     assert services.is_helpdesk(helpdesk) and not services.is_helpdesk(stranger)
+
+
+def test_cycles_tell_fitting_providers_once(
+    carlos_record: Any,
+    carlos: Any,
+    helpdesk: Any,
+    chile_institute: Any,
+    chinese_institute: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    engine.perform(services.submit(carlos_record, carlos), "validate", helpdesk)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.run_cycle()
+    assert [sorted(m.to) for m in mail.outbox] == [["contacto@ieb.example.cl", "ieb@example.org"]]
+    assert chile_institute.uid in mail.outbox[0].body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.run_cycle()  # second cycle: escalation only, the provider was already told
+    assert all("ieb@example.org" not in m.to for m in mail.outbox)

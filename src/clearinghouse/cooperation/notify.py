@@ -88,3 +88,15 @@ def state_changed(request: Request, emails: list[str]) -> None:
             "comment": request.comment or "",
         }
     _send([(subject, body, settings.DEFAULT_FROM_EMAIL, emails)])
+
+
+def request_fits(request: Request, profile_uid: str, emails: list[str]) -> None:
+    """Tell a provider that an open request fits its profile."""
+    title = request.data.get("title", f"#{request.pk}")
+    with translation.override("en"):
+        subject = _("[Clearinghouse] A request for technical assistance fits your profile")
+        body = _(
+            "The request “%(title)s” (%(country)s) fits your provider profile. "
+            "See the open requests that fit it: /cooperation/providers/%(uid)s/"
+        ) % {"title": title, "country": request.data.get("country", ""), "uid": profile_uid}
+    _send([(subject, body, settings.DEFAULT_FROM_EMAIL, emails)])

@@ -411,7 +411,33 @@ def run_cycle(now: dt.datetime | None = None, index: MatchIndex | None = None) -
             )
             if escalate:
                 notify.escalated(locked)
+            _tell_new_providers(locked, found)
     return stats
+
+
+def provider_emails(uids: list[str]) -> dict[str, list[str]]:
+    """E-mail addresses of each profile: its owner and the addresses it lists."""
+    out: dict[str, list[str]] = {}
+    for record in profile_records().filter(uid__in=uids):
+        doc = record.published.document if record.published else {}
+        emails = {str(e) for e in doc.get("emails") or [] if isinstance(e, str)}
+        if record.created_by is not None and record.created_by.email:
+            emails.add(record.created_by.email)
+        out[record.uid] = sorted(emails)
+    return out
+
+
+def _tell_new_providers(request: Request, found: list[Suggestion]) -> None:
+    """Two-sided matching: each provider is told once that a request fits its profile."""
+    told = set(request.data.get("told_providers", []))
+    new = [s.provider.key for s in found if s.provider.key not in told and not s.warnings]
+    if not new:
+        return
+    emails = provider_emails(new)
+    for uid in new:
+        notify.request_fits(request, uid, emails.get(uid, []))
+    request.data["told_providers"] = sorted(told | set(new))
+    request.save(update_fields=["data"])
 
 
 # --- the provider's side ---------------------------------------------------------------------
