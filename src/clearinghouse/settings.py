@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "clearinghouse.vocabularies",
     "clearinghouse.records",
     "clearinghouse.workflows",
+    "clearinghouse.cooperation",
     "clearinghouse.web",
     "clearinghouse.api",
 ]

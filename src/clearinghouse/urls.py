@@ -15,6 +15,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("clearinghouse.web.urls")),
         path("vocab/", include(vocab.browser)),
+        path("cooperation/", include("clearinghouse.cooperation.urls")),
         prefix_default_language=True,
     ),
 ]

@@ -412,4 +412,8 @@ def act_on_request(
     return _request_out(item, request.user)
 
 
+from clearinghouse.cooperation.api import router as cooperation_router  # noqa: E402
+
+api.add_router("/cooperation/", cooperation_router)
+
 __all__ = ["api", "settings"]

@@ -79,6 +79,9 @@ def load_demo() -> dict[str, Any]:
             password=DEMO_PASSWORD,
         )
     _records(benin, jean, central, laila)
+    from clearinghouse.cooperation.demo import load_cooperation_demo
+
+    load_cooperation_demo(central, laila, DEMO_PASSWORD)
     return {
         "created": True,
         "central": central,

@@ -242,6 +242,172 @@ NEWS = RecordType(
     ],
 )
 
+# --- technical and scientific cooperation (Bio-Bridge) ---------------------------------
+ASSISTANCE_TYPES = "assistance-types"
+BENEFICIARY_TYPES = "beneficiary-types"
+LANGUAGES = "languages"
+REGIONS = "regions"
+
+
+def _assistance(required: bool = False) -> Term:
+    return Term(
+        "assistanceTypes",
+        _("Types of assistance"),
+        required=required,
+        scheme=ASSISTANCE_TYPES,
+        multiple=True,
+    )
+
+
+def _regions(name: str, label: Any) -> Term:
+    return Term(name, label, scheme=REGIONS, multiple=True)
+
+
+BBI_REQUEST = RecordType(
+    schema="bbiRequest",
+    label=_("Request for technical assistance"),
+    plural=_("Requests for technical assistance"),
+    summary_field="problem",
+    rules=[DateOrder("startDate", "endDate")],
+    fields=[
+        _title(),
+        LString("problem", _("Problem or need"), required=True, multiline=True, max_words=500),
+        Term("country", _("Requesting country"), required=True, scheme=COUNTRIES),
+        Text("contact", _("Contact"), max_length=1000),
+        Text("organization", _("Requesting organization"), max_length=400),
+        _countries("coverage", _("Geographic coverage")),
+        Term("jurisdiction", _("Jurisdiction"), scheme="jurisdictions"),
+        _assistance(required=True),
+        Term(
+            "workingLanguages",
+            _("Working languages"),
+            required=True,
+            scheme=LANGUAGES,
+            multiple=True,
+        ),
+        LString("addressedPriorities", _("National priorities addressed"), multiline=True),
+        _subjects(),
+        _targets(),
+        LString("objectives", _("Objectives"), multiline=True),
+        LString("potentialOutputs", _("Potential outputs"), multiline=True),
+        LString("potentialOutcomes", _("Potential outcomes"), multiline=True),
+        LString("indicators", _("Indicators"), multiline=True),
+        Bool("coFinancingAvailable", _("Co-financing available")),
+        LString("existingInitiatives", _("Existing initiatives"), multiline=True),
+        Bool("sameRequestElsewhere", _("Same request sent elsewhere")),
+        Date("startDate", _("Start date")),
+        Date("endDate", _("End date")),
+        Term(
+            "beneficiaryTypes",
+            _("Beneficiary types"),
+            scheme=BENEFICIARY_TYPES,
+            multiple=True,
+        ),
+    ],
+)
+
+BBI_PROFILE = RecordType(
+    schema="bbiProfile",
+    label=_("Provider of technical assistance"),
+    plural=_("Providers of technical assistance"),
+    summary_field="expertise",
+    fields=[
+        _title(),
+        Text("contact", _("Contact"), max_length=1000),
+        Text("organization", _("Organization"), required=True, max_length=400),
+        Term("country", _("Country"), required=True, scheme=COUNTRIES),
+        Term("organizationType", _("Organization type"), scheme="organization-types"),
+        _countries("coverageArea", _("Countries covered")),
+        _regions("coverageRegions", _("Regions covered")),
+        _assistance(required=True),
+        LString("expertise", _("Expertise"), required=True, multiline=True, max_words=500),
+        Term(
+            "operationalLanguages",
+            _("Working languages"),
+            required=True,
+            scheme=LANGUAGES,
+            multiple=True,
+        ),
+        Term(
+            "beneficiaryTypes",
+            _("Eligible beneficiaries"),
+            help=_("Leave empty to serve every kind of beneficiary."),
+            scheme=BENEFICIARY_TYPES,
+            multiple=True,
+        ),
+        _subjects(),
+        _targets(),
+        LString("areasOfCollaboration", _("Areas of collaboration"), multiline=True),
+        LString("recentExperience", _("Recent experience"), multiline=True),
+        Number("capacity", _("Capacity (open assignments)"), integer=True),
+        Number("completedAssignments", _("Completed assignments (track record)"), integer=True),
+        StringList("emails", _("E-mail addresses"), kind="email"),
+        StringList("links", _("Links"), kind="url"),
+        StringList("documents", _("Documents"), kind="url"),
+    ],
+)
+
+BBI_OPPORTUNITY = RecordType(
+    schema="bbiOpportunity",
+    label=_("Cooperation opportunity"),
+    plural=_("Cooperation opportunities"),
+    summary_field="description",
+    rules=[DateOrder("startDate", "endDate")],
+    fields=[
+        _title(),
+        LString("description", _("Description"), required=True, multiline=True, max_words=500),
+        _countries("areasBenefited", _("Countries benefited")),
+        _regions("regionsBenefited", _("Regions benefited")),
+        _assistance(),
+        Term(
+            "primaryBeneficiaries",
+            _("Primary beneficiaries"),
+            scheme=BENEFICIARY_TYPES,
+            multiple=True,
+        ),
+        LString("potentialOutcomes", _("Potential outcomes"), multiline=True),
+        LString("eligibility", _("Eligibility"), multiline=True),
+        LString("applicationProcess", _("Application process"), multiline=True),
+        Date("startDate", _("Start date")),
+        Date("endDate", _("End date")),
+        Date("applicationDeadline", _("Application deadline")),
+        Bool("active", _("Active")),
+        _subjects(),
+        _targets(),
+        Text("organizations", _("Organizations"), max_length=1000),
+    ],
+)
+
+FUNDING_OPPORTUNITY = RecordType(
+    schema="fundingOpportunity",
+    label=_("Funding opportunity"),
+    plural=_("Funding opportunities"),
+    summary_field="description",
+    fields=[
+        _title(),
+        LString("description", _("Description"), required=True, multiline=True, max_words=500),
+        Text("funder", _("Funder"), required=True, max_length=400),
+        Term("fundingType", _("Type of funding"), required=True, scheme="funding-types"),
+        Number("minAmount", _("Minimum amount (USD)")),
+        Number("maxAmount", _("Maximum amount (USD)")),
+        _countries("eligibleCountries", _("Eligible countries")),
+        _regions("eligibleRegions", _("Eligible regions")),
+        Term(
+            "eligibleOrganizationTypes",
+            _("Eligible organization types"),
+            scheme="organization-types",
+            multiple=True,
+        ),
+        LString("eligibility", _("Eligibility"), multiline=True),
+        Date("applicationDeadline", _("Application deadline"), required=True),
+        Bool("active", _("Active")),
+        StringList("links", _("Links"), required=True, kind="url"),
+        _subjects(),
+        _targets(),
+    ],
+)
+
+
 RECORD_TYPES: dict[str, RecordType] = {
     t.schema: t
     for t in [
@@ -254,6 +420,10 @@ RECORD_TYPES: dict[str, RecordType] = {
         NBSAP,
         CASE_STUDY,
         NEWS,
+        BBI_REQUEST,
+        BBI_PROFILE,
+        BBI_OPPORTUNITY,
+        FUNDING_OPPORTUNITY,
     ]
 }
 

@@ -1,0 +1,331 @@
+"""JSON API of technical and scientific cooperation (mounted at /api/cooperation/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from clearinghouse.api.auth import AUTH
+from clearinghouse.cooperation import grants, services
+from clearinghouse.cooperation.matching import Suggestion
+from clearinghouse.records.models import Record
+from clearinghouse.workflows import engine
+from clearinghouse.workflows.models import Request
+
+router = Router(tags=["cooperation"])
+
+
+class SubmitIn(Schema):
+    uid: str
+    note: str = ""
+
+
+class CommentIn(Schema):
+    comment: str = ""
+
+
+class ConfirmIn(Schema):
+    profile: str
+    comment: str = ""
+
+
+class OverrideIn(Schema):
+    profile: str
+    mode: str  # pin | exclude | clear
+
+
+class AssistanceOut(Schema):
+    id: int
+    record: str | None
+    title: str
+    country: str
+    state: str
+    cycles: int
+    last_resort: bool
+    match: dict[str, Any] | None
+    report: str | None
+    actions: list[str]
+    created_at: str
+
+
+class ComponentOut(Schema):
+    name: str
+    score: float
+    weight: float
+    explanation: str
+
+
+class SuggestionOut(Schema):
+    profile: str
+    name: str
+    country: str
+    score: float
+    pinned: bool
+    warnings: list[str]
+    components: list[ComponentOut]
+
+
+class FitOut(Schema):
+    request: int
+    title: str
+    country: str
+    suggestion: SuggestionOut
+
+
+def _out(item: Request, user: Any) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "record": item.record.uid if item.record else None,
+        "title": item.data.get("title", ""),
+        "country": item.data.get("country", ""),
+        "state": item.state,
+        "cycles": int(item.data.get("cycles", 0)),
+        "last_resort": bool(item.data.get("last_resort")),
+        "match": {k: v for k, v in (item.data.get("match") or {}).items() if k != "emails"} or None,
+        "report": item.data.get("report"),
+        "actions": engine.workflow_for(item).available(item, user),
+        "created_at": item.created_at.isoformat(),
+    }
+
+
+def _suggestion(s: Suggestion) -> dict[str, Any]:
+    return {
+        "profile": s.provider.key,
+        "name": s.name,
+        "country": s.provider.country,
+        "score": s.score,
+        "pinned": s.pinned,
+        "warnings": s.warnings,
+        "components": [
+            {"name": c.name, "score": c.score, "weight": c.weight, "explanation": c.explanation}
+            for c in s.components
+        ],
+    }
+
+
+def _item(pk: int, user: Any) -> Request:
+    item = get_object_or_404(Request.objects.select_related("record"), pk=pk, kind=services.KIND)
+    if not services.can_view(item, user):
+        raise HttpError(404, "No such request for technical assistance")
+    return item
+
+
+@router.post("/requests", auth=AUTH, response={201: AssistanceOut})
+def submit(request: HttpRequest, payload: SubmitIn) -> Any:
+    """Submit a ``bbiRequest`` record (draft or published) to the helpdesk."""
+    record = get_object_or_404(Record, uid=payload.uid, schema="bbiRequest")
+    return 201, _out(services.submit(record, request.user, payload.note), request.user)
+
+
+@router.get("/requests", auth=AUTH, response=list[AssistanceOut])
+def list_requests(request: HttpRequest, state: str | None = None) -> list[dict[str, Any]]:
+    """The helpdesk sees every request; others see their own."""
+    items = Request.objects.filter(kind=services.KIND).select_related("record")
+    if not services.is_helpdesk(request.user):
+        items = items.filter(created_by_id=request.user.pk)
+    if state:
+        items = items.filter(state=state)
+    return [_out(i, request.user) for i in items[:500]]
+
+
+@router.get("/requests/{pk}", auth=AUTH, response=AssistanceOut)
+def get_request(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _out(_item(pk, request.user), request.user)
+
+
+@router.get("/requests/{pk}/suggestions", auth=AUTH, response=list[SuggestionOut])
+def suggestions(request: HttpRequest, pk: int, k: int = 5) -> list[dict[str, Any]]:
+    """Ranked providers, each with one explanation per score component (in the language of
+    the ``Accept-Language`` header)."""
+    item = _item(pk, request.user)
+    if not (services.is_helpdesk(request.user) or services.is_requester(item, request.user)):
+        raise HttpError(403, "Only the helpdesk and the requester see suggestions")
+    language = translation.get_language() or "en"
+    return [_suggestion(s) for s in services.suggestions(item, language, k=min(max(k, 1), 50))]
+
+
+@router.post("/requests/{pk}/confirm", auth=AUTH, response=AssistanceOut)
+def confirm(request: HttpRequest, pk: int, payload: ConfirmIn) -> dict[str, Any]:
+    """Helpdesk: confirm a provider; the request becomes ``matched`` and both are notified."""
+    item = services.confirm_match(
+        _item(pk, request.user), request.user, payload.profile, payload.comment
+    )
+    return _out(item, request.user)
+
+
+@router.post("/requests/{pk}/overrides", auth=AUTH, response=AssistanceOut)
+def override(request: HttpRequest, pk: int, payload: OverrideIn) -> dict[str, Any]:
+    """Helpdesk: ``pin`` a provider at the top of the suggestions, ``exclude`` it, ``clear``."""
+    item = services.set_override(
+        _item(pk, request.user), request.user, payload.profile, payload.mode
+    )
+    return _out(item, request.user)
+
+
+@router.post("/requests/{pk}/actions/{action}", auth=AUTH, response=AssistanceOut)
+def act(request: HttpRequest, pk: int, action: str, payload: CommentIn) -> dict[str, Any]:
+    """validate, agree, start, complete (comment = completion report), decline, close."""
+    if action == "match":
+        raise HttpError(400, "Use /confirm to match a provider")
+    item = engine.perform(_item(pk, request.user), action, request.user, payload.comment)
+    return _out(item, request.user)
+
+
+@router.get("/providers/{uid}/requests", auth=AUTH, response=list[FitOut])
+def fitting(request: HttpRequest, uid: str) -> list[dict[str, Any]]:
+    """Open requests that fit a provider profile (its owner or the helpdesk)."""
+    profile = get_object_or_404(services.profile_records(), uid=uid)
+    user: Any = request.user
+    if profile.created_by_id != user.pk and not services.is_helpdesk(user):
+        raise HttpError(404, "No such provider profile of yours")
+    language = translation.get_language() or "en"
+    return [
+        {
+            "request": f["request"].pk,
+            "title": f["request"].data.get("title", ""),
+            "country": f["request"].data.get("country", ""),
+            "suggestion": _suggestion(f["suggestion"]),
+        }
+        for f in services.fitting_requests(profile, language)
+    ]
+
+
+@router.get("/indicators", auth=AUTH, response=dict[str, Any])
+def indicators(request: HttpRequest) -> dict[str, Any]:
+    if not services.is_helpdesk(request.user):
+        raise HttpError(403, "Helpdesk only")
+    return services.indicators()
+
+
+# --- small grants ------------------------------------------------------------------------------
+class CallOut(Schema):
+    uid: str
+    title: dict[str, str]
+    deadline: str | None
+    open: bool
+
+
+class ProposalIn(Schema):
+    title: str
+    summary: str
+    amount: float = 0
+    country: str = ""
+    organizationType: str = ""  # the CBD field name
+
+
+class OperationIn(Schema):
+    usernames: list[str] | None = None  # reviewers
+    score: int | None = None  # review, 1-5
+    comment: str = ""
+
+
+class ProposalOut(Schema):
+    id: int
+    call: str | None
+    state: str
+    proposal: dict[str, Any]
+    screening: dict[str, Any] | None
+    reviews: int
+    reviewers: int
+    average_score: float | None
+    actions: list[str]
+
+
+def _proposal_out(item: Request, user: Any) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "call": item.record.uid if item.record else None,
+        "state": item.state,
+        "proposal": item.data.get("proposal", {}),
+        "screening": item.data.get("screening"),
+        "reviews": len(item.data.get("reviews", {})),
+        "reviewers": len(item.data.get("reviewers", [])),
+        "average_score": grants.average_score(item),
+        "actions": engine.workflow_for(item).available(item, user),
+    }
+
+
+def _proposal(pk: int, user: Any) -> Request:
+    item = get_object_or_404(Request.objects.select_related("record"), pk=pk, kind=grants.KIND)
+    reviewer = str(user.pk) in item.data.get("reviewers", [])
+    if not (item.created_by_id == user.pk or services.is_helpdesk(user) or reviewer):
+        raise HttpError(404, "No such proposal")
+    return item
+
+
+@router.get("/grants/calls", response=list[CallOut], tags=["small grants"])
+def list_calls(request: HttpRequest) -> list[dict[str, Any]]:
+    out = []
+    for call in grants.calls():
+        due = grants.deadline(call)
+        out.append(
+            {
+                "uid": call.uid,
+                "title": (call.published.document.get("title") if call.published else {}) or {},
+                "deadline": due.isoformat() if due else None,
+                "open": grants.is_open(call),
+            }
+        )
+    return out
+
+
+@router.post(
+    "/grants/calls/{uid}/proposals",
+    auth=AUTH,
+    response={201: ProposalOut},
+    tags=["small grants"],
+)
+def start_proposal(request: HttpRequest, uid: str, payload: ProposalIn) -> Any:
+    """Save a draft proposal to an open call."""
+    call = get_object_or_404(grants.calls(), uid=uid)
+    item = grants.start_proposal(call, request.user, payload.dict())
+    return 201, _proposal_out(item, request.user)
+
+
+@router.get("/grants/proposals/{pk}", auth=AUTH, response=ProposalOut, tags=["small grants"])
+def get_proposal(request: HttpRequest, pk: int) -> dict[str, Any]:
+    return _proposal_out(_proposal(pk, request.user), request.user)
+
+
+@router.put("/grants/proposals/{pk}", auth=AUTH, response=ProposalOut, tags=["small grants"])
+def update_proposal(request: HttpRequest, pk: int, payload: ProposalIn) -> dict[str, Any]:
+    item = grants.update_proposal(_proposal(pk, request.user), request.user, payload.dict())
+    return _proposal_out(item, request.user)
+
+
+@router.post(
+    "/grants/proposals/{pk}/{operation}",
+    auth=AUTH,
+    response=ProposalOut,
+    tags=["small grants"],
+)
+def proposal_operation(
+    request: HttpRequest, pk: int, operation: str, payload: OperationIn
+) -> dict[str, Any]:
+    """``submit`` (refused after the deadline; the draft is kept), ``screen``,
+    ``reviewers`` ``{"usernames": [...]}``, ``review`` ``{"score": 1-5, "comment"}``,
+    ``award``, ``decline`` ``{"comment"}``, ``withdraw``."""
+    item = _proposal(pk, request.user)
+    user = request.user
+    if operation == "submit":
+        item = grants.submit_proposal(item, user)
+    elif operation == "screen":
+        item = grants.screen(item, user)
+    elif operation == "reviewers":
+        if not payload.usernames:
+            raise HttpError(400, "Give the reviewers' user names in `usernames`")
+        item = grants.assign_reviewers(item, user, payload.usernames)
+    elif operation == "review":
+        if payload.score is None:
+            raise HttpError(400, "Give a `score` from 1 to 5")
+        item = grants.review(item, user, payload.score, payload.comment)
+    elif operation in {"award", "decline", "withdraw"}:
+        item = engine.perform(item, operation, user, payload.comment)
+    else:
+        raise HttpError(400, f"Unknown operation {operation!r}")
+    return _proposal_out(item, user)

@@ -1,0 +1,138 @@
+"""Web pages of small grants: open calls, apply, proposal page (applicant, helpdesk, reviewers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from clearinghouse.cooperation import grants
+from clearinghouse.cooperation.services import CooperationError, is_helpdesk
+from clearinghouse.workflows import engine
+from clearinghouse.workflows.models import Request
+
+FIELDS = ("title", "summary", "amount", "country", "organizationType")
+
+
+def _ui() -> str:
+    return translation.get_language() or "en"
+
+
+def _proposal(pk: int, user: Any) -> Request:
+    item = get_object_or_404(Request.objects.select_related("record"), pk=pk, kind=grants.KIND)
+    reviewer = str(user.pk) in item.data.get("reviewers", [])
+    if not (item.created_by_id == user.pk or is_helpdesk(user) or reviewer):
+        raise Http404(_("You cannot see this proposal."))
+    return item
+
+
+@login_required
+def calls(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    rows = [
+        {
+            "call": c,
+            "title": grants.call_title(c, _ui()),
+            "deadline": grants.deadline(c),
+            "open": grants.is_open(c),
+        }
+        for c in grants.calls()
+    ]
+    mine = Request.objects.filter(kind=grants.KIND, created_by=user)
+    reviewing = [
+        r
+        for r in Request.objects.filter(kind=grants.KIND, state=grants.UNDER_REVIEW)
+        if str(user.pk) in r.data.get("reviewers", [])
+    ]
+    queue = (
+        Request.objects.filter(kind=grants.KIND).exclude(state=grants.DRAFT)
+        if is_helpdesk(user)
+        else None
+    )
+    return render(
+        request,
+        "cooperation/calls.html",
+        {"rows": rows, "mine": mine, "reviewing": reviewing, "queue": queue},
+    )
+
+
+@login_required
+def apply(request: HttpRequest, uid: str) -> HttpResponse:
+    call = get_object_or_404(grants.calls(), uid=uid)
+    if request.method == "POST":
+        try:
+            item = grants.start_proposal(call, request.user, request.POST.dict())
+            messages.success(request, _("Draft saved. Submit it before the deadline."))
+            return redirect("cooperation:proposal", pk=item.pk)
+        except (engine.WorkflowError, CooperationError) as exc:
+            messages.error(request, str(exc))
+    return render(
+        request,
+        "cooperation/apply.html",
+        {
+            "call": call,
+            "title": grants.call_title(call, _ui()),
+            "deadline": grants.deadline(call),
+            "document": call.published.document if call.published else {},
+            "values": request.POST if request.method == "POST" else {},
+        },
+    )
+
+
+@login_required
+def proposal(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    item = _proposal(pk, user)
+    assert item.record is not None
+    return render(
+        request,
+        "cooperation/proposal.html",
+        {
+            "item": item,
+            "p": item.data.get("proposal", {}),
+            "call_title": grants.call_title(item.record, _ui()),
+            "deadline": grants.deadline(item.record),
+            "is_applicant": item.created_by_id == user.pk,
+            "helpdesk": is_helpdesk(user),
+            "is_reviewer": str(user.pk) in item.data.get("reviewers", []),
+            "average": grants.average_score(item),
+            "events": item.events.select_related("user"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def proposal_action(request: HttpRequest, pk: int) -> HttpResponse:
+    """One endpoint for the buttons of the proposal page (``op`` names the operation)."""
+    user: Any = request.user
+    item = _proposal(pk, user)
+    op = request.POST.get("op", "")
+    try:
+        if op == "save":
+            grants.update_proposal(item, user, request.POST.dict())
+        elif op == "submit":
+            grants.submit_proposal(item, user)
+        elif op == "screen":
+            grants.screen(item, user)
+        elif op == "reviewers":
+            names = [n.strip() for n in request.POST.get("reviewers", "").split(",")]
+            grants.assign_reviewers(item, user, [n for n in names if n])
+        elif op == "review":
+            grants.review(
+                item, user, int(request.POST.get("score") or 0), request.POST.get("comment", "")
+            )
+        elif op in {"award", "decline", "withdraw"}:
+            engine.perform(item, op, user, request.POST.get("comment", ""))
+        else:
+            raise CooperationError(_("Unknown operation."))
+        messages.success(request, _("Done."))
+    except (engine.WorkflowError, CooperationError, ValueError) as exc:
+        messages.error(request, str(exc))
+    return redirect("cooperation:proposal", pk=pk)
