@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 MANDATORY = "Error.Mandatory"
 MANDATORY_ANY_OF = "Error.MandatoryAnyOf"
@@ -51,27 +51,30 @@ class RecordInvalid(Exception):
         return {"identifier": self.identifier, "errors": [i.as_cbd() for i in self.issues]}
 
 
-# Message ids, listed here so translators see them all in one place.
-MSG_REQUIRED = "This field is required."
-MSG_ANY_OF = "Fill in at least one of: %(fields)s."
-MSG_REQUIRED_IN = "This field is required in %(language)s."
-MSG_DATE = "Enter a valid date in the form YYYY-MM-DD."
-MSG_EMAIL = "Enter a valid e-mail address: %(value)s"
-MSG_URL = "Enter a valid web address starting with http:// or https://: %(value)s"
-MSG_NUMBER = "Enter a number."
-MSG_NOT_NEGATIVE = "The number must not be negative."
-MSG_WORDS = "Use at most %(limit)s words (this text has %(count)s)."
-MSG_LENGTH = "Use at most %(limit)s characters (this text has %(count)s)."
-MSG_END_BEFORE_START = "The end date must not be before the start date."
-MSG_UNKNOWN_FIELD = "This field is not part of a %(schema)s record."
-MSG_LOCALE = "Text in %(language)s, which is not one of the record's languages."
-MSG_TERM = "“%(value)s” is not a term of the vocabulary %(vocabulary)s."
-MSG_TYPE_TEXT = "Expected text."
-MSG_TYPE_LSTRING = 'Expected text per language, e.g. {"en": "…"}.'
-MSG_TYPE_LIST = "Expected a list."
-MSG_TYPE_OBJECT = "Expected an object."
-MSG_TYPE_BOOL = "Expected yes or no."
-MSG_LANGUAGES = "Choose at least one of the six UN languages for the record."
-MSG_LANGUAGE_CODE = "“%(value)s” is not one of the six UN language codes (en, fr, es, ar, ru, zh)."
-MSG_GOVERNMENT = "The government must be the portal's country (%(country)s)."
-MSG_REFERENCE = "No record with identifier “%(value)s” exists."
+# Message ids, listed here so translators see them all in one place (marked with
+# gettext_noop so makemessages extracts them; Issue.message() translates them).
+MSG_REQUIRED = gettext_noop("This field is required.")
+MSG_ANY_OF = gettext_noop("Fill in at least one of: %(fields)s.")
+MSG_REQUIRED_IN = gettext_noop("This field is required in %(language)s.")
+MSG_DATE = gettext_noop("Enter a valid date in the form YYYY-MM-DD.")
+MSG_EMAIL = gettext_noop("Enter a valid e-mail address: %(value)s")
+MSG_URL = gettext_noop("Enter a valid web address starting with http:// or https://: %(value)s")
+MSG_NUMBER = gettext_noop("Enter a number.")
+MSG_NOT_NEGATIVE = gettext_noop("The number must not be negative.")
+MSG_WORDS = gettext_noop("Use at most %(limit)s words (this text has %(count)s).")
+MSG_LENGTH = gettext_noop("Use at most %(limit)s characters (this text has %(count)s).")
+MSG_END_BEFORE_START = gettext_noop("The end date must not be before the start date.")
+MSG_UNKNOWN_FIELD = gettext_noop("This field is not part of a %(schema)s record.")
+MSG_LOCALE = gettext_noop("Text in %(language)s, which is not one of the record's languages.")
+MSG_TERM = gettext_noop("“%(value)s” is not a term of the vocabulary %(vocabulary)s.")
+MSG_TYPE_TEXT = gettext_noop("Expected text.")
+MSG_TYPE_LSTRING = gettext_noop('Expected text per language, e.g. {"en": "…"}.')
+MSG_TYPE_LIST = gettext_noop("Expected a list.")
+MSG_TYPE_OBJECT = gettext_noop("Expected an object.")
+MSG_TYPE_BOOL = gettext_noop("Expected yes or no.")
+MSG_LANGUAGES = gettext_noop("Choose at least one of the six UN languages for the record.")
+MSG_LANGUAGE_CODE = gettext_noop(
+    "“%(value)s” is not one of the six UN language codes (en, fr, es, ar, ru, zh)."
+)
+MSG_GOVERNMENT = gettext_noop("The government must be the portal's country (%(country)s).")
+MSG_REFERENCE = gettext_noop("No record with identifier “%(value)s” exists.")

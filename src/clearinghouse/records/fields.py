@@ -641,16 +641,18 @@ class Blocks(Field):
 
     def form_fields(self, languages: list[str], choices: Callable[[str], list]) -> dict:
         out: dict[str, forms.Field] = {}
+        # Outside the f-strings, where xgettext cannot see them.
+        title, description = _("title"), _("description")
         for i in range(self.slots):
             for lang in languages:
                 attrs = {"lang": lang, "dir": "rtl" if lang == "ar" else "ltr"}
                 out[f"{self.name}__{i}__title__{lang}"] = forms.CharField(
-                    label=f"{self.label} {i + 1}: {_('title')} ({lang})",
+                    label=f"{self.label} {i + 1}: {title} ({lang})",
                     required=False,
                     widget=forms.TextInput(attrs=attrs),
                 )
                 out[f"{self.name}__{i}__description__{lang}"] = forms.CharField(
-                    label=f"{self.label} {i + 1}: {_('description')} ({lang})",
+                    label=f"{self.label} {i + 1}: {description} ({lang})",
                     required=False,
                     widget=forms.Textarea(attrs={"rows": 3, **attrs}),
                 )

@@ -71,6 +71,10 @@ def initial_from_document(
 
 def attach_issues(form: forms.Form, rtype: RecordType, issues: list[Issue]) -> None:
     """Show each issue next to the input it concerns (or at the top of the form)."""
+    if not form.is_bound and not hasattr(form, "cleaned_data"):
+        # The draft page's check (?check=1) marks an unbound form, which was never
+        # cleaned; add_error needs the (empty) cleaned data.
+        form.cleaned_data = {}
     for issue in issues:
         base = issue.property.split(".")[0].split("[")[0]
         target = None
@@ -82,3 +86,8 @@ def attach_issues(form: forms.Form, rtype: RecordType, issues: list[Issue]) -> N
                 (name for name in form.fields if name == base or name.startswith(f"{base}__")), None
             )
         form.add_error(target, issue.message())
+        if target is not None:
+            # Screen readers announce the message with the input (see editor/form.html).
+            attrs = form.fields[target].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["aria-describedby"] = f"{form[target].auto_id}-err"

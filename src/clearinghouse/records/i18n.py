@@ -5,8 +5,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 UN_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 RTL_LANGUAGES = frozenset({"ar"})
+# The languages' names as Django's LANG_INFO spells them, which the templates' filter
+# language_name_translated looks up: listed here so that our catalogs translate them
+# ("zh" has no Django catalog of its own).
+LANGUAGE_NAMES = {
+    "en": gettext_noop("English"),
+    "fr": gettext_noop("French"),
+    "es": gettext_noop("Spanish"),
+    "ar": gettext_noop("Arabic"),
+    "ru": gettext_noop("Russian"),
+    "zh": gettext_noop("Chinese"),
+}
 
 
 @dataclass(frozen=True)

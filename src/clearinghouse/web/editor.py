@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clearinghouse.portals import permissions
-from clearinghouse.portals.models import Portal
+from clearinghouse.portals.models import Portal, Role
 from clearinghouse.records import presentation, services, tabular
 from clearinghouse.records.attachments import add_attachment
 from clearinghouse.records.errors import RecordInvalid
@@ -30,6 +30,7 @@ from clearinghouse.records.i18n import UN_LANGUAGES
 from clearinghouse.records.models import Draft, Record
 from clearinghouse.records.types import RECORD_TYPES, get_type
 from clearinghouse.workflows import engine
+from clearinghouse.workflows.labels import action_label
 from clearinghouse.workflows.models import Request
 from clearinghouse.workflows.publication import (
     PENDING,
@@ -75,13 +76,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "web/editor/dashboard.html",
         {
             "drafts": [
-                (d, presentation.title_of(get_type(d.record.schema), d.document, _ui())[0])
+                (
+                    d,
+                    presentation.title_of(get_type(d.record.schema), d.document, _ui())[0],
+                    get_type(d.record.schema).label,
+                )
                 for d in drafts
             ],
             "my_requests": mine,
             "review_count": reviews,
             "can_draft": permissions.can_draft(user, portal),
-            "roles": sorted(permissions.roles_on(user, portal)),
+            "roles": sorted(str(Role(r).label) for r in permissions.roles_on(user, portal)),
         },
     )
 
@@ -118,7 +123,7 @@ def new_record(request: HttpRequest, schema: str) -> HttpResponse:
             attach_issues(form, rtype, exc.issues)
         else:
             if strict:
-                return _after_save(request, record, form, rtype)
+                return _after_save(request, record)
             messages.success(request, _("Draft saved."))
             return redirect("web:edit_draft", uid=record.uid)
     else:
@@ -142,7 +147,7 @@ def _can_publish_type(request: HttpRequest, portal: Portal, rtype: Any) -> bool:
     )
 
 
-def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> HttpResponse:
+def _after_save(request: HttpRequest, record: Record) -> HttpResponse:
     """The user pressed "request publication" or "publish" on a saved draft."""
     action = request.POST.get("action")
     try:
@@ -156,8 +161,7 @@ def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> 
             request, _("Publication requested. The publishing authority has been notified.")
         )
         return redirect("web:editor")
-    except RecordInvalid as exc:
-        attach_issues(form, rtype, exc.issues)
+    except RecordInvalid:
         messages.error(
             request,
             _(
@@ -165,6 +169,9 @@ def _after_save(request: HttpRequest, record: Record, form: Any, rtype: Any) -> 
                 "please correct the fields marked below."
             ),
         )
+        # Errors attached to this form would not survive the redirect: the draft page
+        # marks the fields itself when asked to check.
+        return redirect(reverse("web:edit_draft", kwargs={"uid": record.uid}) + "?check=1")
     except services.RecordError as exc:
         messages.error(request, str(exc))
     return redirect("web:edit_draft", uid=record.uid)
@@ -201,7 +208,7 @@ def edit_draft(request: HttpRequest, uid: str) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             if request.POST.get("action") in {"request", "publish"}:
-                return _after_save(request, record, form, rtype)
+                return _after_save(request, record)
             services.release_lock(record, request.user)
             messages.success(request, _("Draft saved."))
             return redirect("web:edit_draft", uid=uid)
@@ -344,7 +351,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         engine.perform(item, action, request.user, request.POST.get("comment", ""))
-        messages.success(request, _("Done: %(action)s.") % {"action": action})
+        messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
         return redirect("web:reviews" if action in {"approve", "reject"} else "web:editor")
     except (engine.WorkflowError, services.RecordError) as exc:
         messages.error(request, str(exc))
@@ -363,7 +370,8 @@ def decide_batch_view(request: HttpRequest, batch_id: str) -> HttpResponse:
             batch_id, portal.pk, action, request.user, request.POST.get("comment", "")
         )
         messages.success(
-            request, _("%(n)s requests: %(action)s.") % {"n": len(done), "action": action}
+            request,
+            _("%(n)s requests: %(action)s.") % {"n": len(done), "action": action_label(action)},
         )
     except (engine.WorkflowError, services.RecordError) as exc:
         messages.error(request, str(exc))

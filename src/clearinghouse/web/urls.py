@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from clearinghouse.web import editor, public
+from clearinghouse.web.auth import LoginForm
 
 app_name = "web"
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("files/<int:pk>/", public.attachment, name="attachment"),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(template_name="web/login.html"),
+        auth_views.LoginView.as_view(template_name="web/login.html", form_class=LoginForm),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from clearinghouse.portals.models import Membership, Role
+from clearinghouse.workflows.labels import kind_label, state_label
 from clearinghouse.workflows.models import Request
 
 
@@ -53,7 +54,7 @@ def new_request(request: Request) -> None:
     with translation.override(request.portal.default_language):
         subject = _("[%(portal)s] New %(kind)s request: %(title)s") % {
             "portal": request.portal.code,
-            "kind": request.kind,
+            "kind": kind_label(request.kind),
             "title": _title(request),
         }
         body = _(
@@ -75,13 +76,13 @@ def decision(request: Request) -> None:
     with translation.override(request.portal.default_language):
         subject = _("[%(portal)s] Your request was %(state)s: %(title)s") % {
             "portal": request.portal.code,
-            "state": request.state,
+            "state": state_label(request.state),
             "title": _title(request),
         }
         body = _("Your %(kind)s request for “%(title)s” was %(state)s.\n\nComment: %(comment)s") % {
-            "kind": request.kind,
+            "kind": kind_label(request.kind),
             "title": _title(request),
-            "state": request.state,
+            "state": state_label(request.state),
             "comment": request.comment or "—",
         }
     _send([(subject, body, settings.DEFAULT_FROM_EMAIL, [requester.email])])
