@@ -70,6 +70,9 @@ def sqlite_database(path: str) -> dict[str, object]:
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Keep connections between requests: opening one runs the PRAGMAs below, and closing
+        # the last one checkpoints and removes the WAL file, on every request otherwise.
+        "CONN_MAX_AGE": 60,
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",

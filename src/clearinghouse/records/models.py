@@ -37,6 +37,8 @@ class Record(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["portal", "schema", "-published_at"], name="record_browse"),
+            # Newest first across types (home page, API list): read in order, no sort.
+            models.Index(fields=["portal", "-published_at", "-id"], name="record_listing"),
             models.Index(fields=["portal", "updated_at"], name="record_datestamp"),
         ]
 

@@ -84,9 +84,9 @@ def _type_or_404(schema: str) -> Any:
 
 
 def record_detail(request: HttpRequest, uid: str) -> HttpResponse:
-    record = get_object_or_404(
-        Record.objects.select_related("published", "portal"), uid=uid, portal=_portal(request)
-    )
+    portal = _portal(request)
+    record = get_object_or_404(Record.objects.select_related("published"), uid=uid, portal=portal)
+    record.portal = portal  # known already: no join
     if record.deleted_at is not None:
         return render(request, "web/gone.html", {"record": record}, status=410)
     if record.published is None:
@@ -111,7 +111,9 @@ def _render_document(request: HttpRequest, record: Record, revision: Revision) -
             "rows": presentation.rows(rtype, revision.document, language),
             "languages": revision.document.get("header", {}).get("languages", []),
             "attachments": record.attachments.all(),
-            "revision_count": record.revisions.count(),
+            # Revisions are numbered 1, 2, … and deleted only with their record, so the
+            # latest one's number is their count (no COUNT query on every page view).
+            "revision_count": record.published.number if record.published else 1,
         },
     )
 
