@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "clearinghouse.workflows",
     "clearinghouse.web",
     "clearinghouse.api",
+    "clearinghouse.federation",
 ]
 
 MIDDLEWARE = [

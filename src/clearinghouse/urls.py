@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", public.health, name="health"),
+    path("", include("clearinghouse.federation.urls")),
     *i18n_patterns(path("", include("clearinghouse.web.urls")), prefix_default_language=True),
 ]
