@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -76,6 +77,10 @@ class Context:
     base_url: str
     repository_id: str
     site: str  # scheme://host, for links to record pages
+
+    @cached_property
+    def dc_publisher(self) -> str:
+        return element("dc:publisher", self.portal.display_name(self.portal.default_language))
 
     def oai_id(self, uid: str) -> str:
         return f"oai:{self.repository_id}:{uid}"
@@ -173,7 +178,7 @@ def render_oai_dc(ctx: Context, row: Row) -> str:
         out.append(element("dc:language", lang))
     if row.government:
         out.append(element("dc:coverage", row.government))
-    out.append(element("dc:publisher", ctx.portal.display_name(language)))
+    out.append(ctx.dc_publisher)
     out.append("</oai_dc:dc>")
     return "".join(out)
 

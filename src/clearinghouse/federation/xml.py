@@ -23,6 +23,9 @@ def attr(value: str) -> str:
 
 
 def element(name: str, value: str, **attrs: str) -> str:
+    """``<name a="v">value</name>``; an attribute ``xml__lang`` is written ``xml:lang``."""
+    if not attrs:
+        return f"<{name}>{text(value)}</{name}>"
     extra = "".join(f' {k.replace("__", ":")}="{attr(v)}"' for k, v in attrs.items())
     return f"<{name}{extra}>{text(value)}</{name}>"
 
