@@ -160,3 +160,17 @@ def test_quarantines_malformed_cbd_documents(server: FixtureServer, central: Any
     assert report["oai:r:bj-list"] == "the CBD document is not a JSON object"
     assert report["oai:r:bj-type"] == "unknown record type 'spaceship'"
     assert Record.objects.get(portal=central).uid == "bj-good"
+
+
+@pytest.mark.django_db
+def test_harvest_command_reports_quarantine(server: FixtureServer, central: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("harvest", add=server.url, portal="central", name="fixtures", stdout=out)
+    text = out.getvalue()
+    assert "done, 4 pages" in text
+    assert "quarantined oai:test.example.com:1585322 2011-01-10T10:19:23Z: metadata is not" in text
+    assert "quarantined (no identifier)" in text
