@@ -16,12 +16,14 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import gzip
 import http.client
 import json
+import logging
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -44,6 +46,7 @@ from clearinghouse.portals.models import AuditEntry, Portal
 from clearinghouse.records.models import Record, Revision
 from clearinghouse.records.types import RECORD_TYPES
 
+logger = logging.getLogger(__name__)
 OAI = f"{{{OAI_NS}}}"
 CBD_DOCUMENT = f"{{{CBD_NS}}}document"
 REPORT_LIMIT = 1000
@@ -159,7 +162,11 @@ class Harvester:
             )
         except BadResponse as error:
             return _finish(job, JobStatus.FAILED, f"Malformed response: {error}.")
-        except RemoteError as error:
+        except Exception as error:  # a bug or a database failure: never leave a job "running"
+            if not isinstance(error, RemoteError):
+                logger.exception("harvest of %s failed", source.base_url)
+                job.refresh_from_db()  # the failed page was rolled back, its counts with it
+                return _finish(job, JobStatus.FAILED, f"Internal error: {error!r}.")
             if error.code == "noRecordsMatch":
                 return _complete(source, job)
             if error.code == "badResumptionToken":
@@ -178,22 +185,22 @@ class Harvester:
                     params["from"] = job.from_arg
                 if source.set_spec:
                     params["set"] = source.set_spec
-            try:
-                root = self.get(source.base_url, params)
-            except RemoteError:
-                self._note_response_date(job, None)
-                raise
+            root = self.get(source.base_url, params)
             self._note_response_date(job, root)
             listing = root.find(f"{OAI}ListRecords")
             if listing is None:
                 raise BadResponse("the response has neither ListRecords nor an error")
-            for element in listing.iterfind(f"{OAI}record"):
-                process_record(source, job, element)
             token_el = listing.find(f"{OAI}resumptionToken")
             token = (token_el.text or "").strip() if token_el is not None else ""
-            job.pages += 1
-            job.resumption_token = token
-            job.save()
+            # A page and the token after it are committed together: a harvest resumed after
+            # any failure neither skips nor half-applies a page.
+            with transaction.atomic():
+                # One harvest of a source at a time.
+                HarvestSource.objects.select_for_update().filter(pk=source.pk).first()
+                process_page(source, job, listing.iterfind(f"{OAI}record"))
+                job.pages += 1
+                job.resumption_token = token
+                job.save()
             if not token:
                 return
 
@@ -231,101 +238,118 @@ def _complete(source: HarvestSource, job: HarvestJob) -> HarvestJob:
     return _finish(job, JobStatus.DONE)
 
 
-# --- one record --------------------------------------------------------------------------------
+# --- one page, one record ----------------------------------------------------------------------
 
 
-def process_record(source: HarvestSource, job: HarvestJob, element: Any) -> None:
+@dataclass
+class Item:
+    element: Any
+    identifier: str
+    datestamp: str
+    problem: str = ""
+    deleted: bool = False
+    schema: str = ""
+    document: dict[str, Any] | None = None
+
+
+def read_record(element: Any) -> Item:
+    """What a harvested ``<record>`` says, or why it cannot be used."""
     header = element.find(f"{OAI}header")
     identifier = (header.findtext(f"{OAI}identifier") or "").strip() if header is not None else ""
     datestamp = (header.findtext(f"{OAI}datestamp") or "").strip() if header is not None else ""
+    item = Item(element, identifier, datestamp)
     if not identifier or not datestamp:
         missing = [n for n, v in (("identifier", identifier), ("datestamp", datestamp)) if not v]
-        quarantine(
-            source, job, identifier, datestamp, f"header without {' and '.join(missing)}", element
-        )
-        return
+        item.problem = f"header without {' and '.join(missing)}"
+        return item
     if header.get("status") == "deleted":
-        withdraw(source, job, identifier, datestamp)
-        return
+        item.deleted = True
+        return item
     metadata = element.find(f"{OAI}metadata")
     document_el = metadata.find(CBD_DOCUMENT) if metadata is not None else None
+    if metadata is None:
+        item.problem = "no metadata"
+        return item
     if document_el is None:
-        found = [c.tag for c in metadata if isinstance(c.tag, str)] if metadata is not None else []
-        problem = (
-            "no metadata"
-            if metadata is None
-            else f"metadata is not in the cbd format ({', '.join(found) or 'empty'})"
-        )
-        quarantine(source, job, identifier, datestamp, problem, element)
-        return
+        found = ", ".join(c.tag for c in metadata if isinstance(c.tag, str)) or "empty"
+        item.problem = f"metadata is not in the cbd format ({found})"
+        return item
     try:
         document = json.loads(document_el.text or "")
     except ValueError as error:
-        quarantine(
-            source, job, identifier, datestamp, f"the CBD document is not JSON: {error}", element
-        )
-        return
+        item.problem = f"the CBD document is not JSON: {error}"
+        return item
     if not isinstance(document, dict):
-        quarantine(
-            source, job, identifier, datestamp, "the CBD document is not a JSON object", element
-        )
-        return
+        item.problem = "the CBD document is not a JSON object"
+        return item
     header_doc = document.get("header")
     schema = header_doc.get("schema") if isinstance(header_doc, dict) else None
     schema = schema or document_el.get("schema")
     if schema not in RECORD_TYPES:
-        quarantine(source, job, identifier, datestamp, f"unknown record type {schema!r}", element)
-        return
-    upsert(source, job, identifier, datestamp, str(schema), document)
+        item.problem = f"unknown record type {schema!r}"
+        return item
+    item.schema, item.document = str(schema), document
+    return item
 
 
-def quarantine(
-    source: HarvestSource,
-    job: HarvestJob,
-    identifier: str,
-    datestamp: str,
-    problem: str,
-    element: Any,
-) -> None:
+def process_page(source: HarvestSource, job: HarvestJob, elements: Iterable[Any]) -> None:
+    """Apply one page of records (inside the caller's transaction)."""
+    items = [read_record(element) for element in elements]
+    ids = {item.identifier[:400] for item in items if item.identifier}
+    known = {
+        hr.remote_identifier: hr
+        for hr in HarvestedRecord.objects.filter(
+            source=source, remote_identifier__in=ids
+        ).select_related("record__published")
+    }
+    now = timezone.now()
+    published = False
+    for item in items:
+        hr = known.get(item.identifier[:400]) if item.identifier else None
+        if hr is None and item.identifier:
+            hr = known[item.identifier[:400]] = HarvestedRecord(
+                source=source, remote_identifier=item.identifier[:400]
+            )
+        if item.problem or hr is None:
+            quarantine(job, hr, item)
+        elif item.deleted:
+            withdraw(source, job, hr, item, now)
+        else:
+            published = upsert(source, job, hr, item, now) or published
+        if hr is not None:
+            hr.remote_datestamp = item.datestamp[:20]
+            hr.job = job
+            hr.harvested_at = now
+            hr.save()
+    if published:
+        Portal.objects.filter(pk=source.portal_id).update(last_published_at=now)
+
+
+def quarantine(job: HarvestJob, hr: HarvestedRecord | None, item: Item) -> None:
     job.quarantined += 1
     if len(job.report) < REPORT_LIMIT:
-        job.report.append({"identifier": identifier, "datestamp": datestamp, "problem": problem})
-    if not identifier:
-        return
-    raw = etree.tostring(element, encoding="unicode")[:RAW_LIMIT]
-    # The last good copy (if any) stays published; the provenance row notes the problem.
-    HarvestedRecord.objects.update_or_create(
-        source=source,
-        remote_identifier=identifier[:400],
-        defaults={
-            "remote_datestamp": datestamp[:20],
-            "quarantined": True,
-            "problem": problem,
-            "raw": raw,
-            "job": job,
-            "harvested_at": timezone.now(),
-        },
-    )
-
-
-def withdraw(source: HarvestSource, job: HarvestJob, identifier: str, datestamp: str) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        hr, _ = HarvestedRecord.objects.select_for_update().get_or_create(
-            source=source, remote_identifier=identifier[:400]
+        job.report.append(
+            {"identifier": item.identifier, "datestamp": item.datestamp, "problem": item.problem}
         )
-        if hr.record_id and not hr.deleted:
-            Record.objects.filter(pk=hr.record_id).update(deleted_at=now, updated_at=now)
-            _audit(source.portal, "record.harvest.delete", hr.record_id, source, identifier)
-        if not hr.deleted:
-            job.deleted += 1
-        hr.deleted = True
-        hr.quarantined = False
-        hr.problem = hr.raw = ""
-        hr.remote_datestamp = datestamp[:20]
-        hr.job = job
-        hr.harvested_at = now
-        hr.save()
+    if hr is not None:
+        # The last good copy (if any) stays published; the provenance row notes the problem.
+        hr.quarantined = True
+        hr.problem = item.problem
+        hr.raw = etree.tostring(item.element, encoding="unicode")[:RAW_LIMIT]
+
+
+def withdraw(
+    source: HarvestSource, job: HarvestJob, hr: HarvestedRecord, item: Item, now: dt.datetime
+) -> None:
+    if hr.record_id and not hr.deleted:
+        Record.objects.filter(pk=hr.record_id).update(deleted_at=now, updated_at=now)
+        uid = hr.record.uid if hr.record else ""
+        _audit(source, "record.harvest.delete", uid, item.identifier)
+    if not hr.deleted:
+        job.deleted += 1
+    hr.deleted = True
+    hr.quarantined = False
+    hr.problem = hr.raw = ""
 
 
 def _local_uid(source: HarvestSource, identifier: str, document: dict[str, Any]) -> str:
@@ -341,83 +365,60 @@ def _local_uid(source: HarvestSource, identifier: str, document: dict[str, Any])
 
 
 def upsert(
-    source: HarvestSource,
-    job: HarvestJob,
-    identifier: str,
-    datestamp: str,
-    schema: str,
-    document: dict[str, Any],
-) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        hr, _ = HarvestedRecord.objects.select_for_update().get_or_create(
-            source=source, remote_identifier=identifier[:400]
+    source: HarvestSource, job: HarvestJob, hr: HarvestedRecord, item: Item, now: dt.datetime
+) -> bool:
+    """Store the document as the local copy's latest revision; True if anything changed."""
+    assert item.document is not None
+    schema = item.schema
+    record = hr.record if hr.record_id else None
+    uid = record.uid if record else _local_uid(source, item.identifier, item.document)
+    doc = copy.deepcopy(item.document)
+    raw_header = doc.get("header")
+    doc["header"] = {**(raw_header if isinstance(raw_header, dict) else {})}
+    doc["header"].update(identifier=uid, schema=schema)
+    government = doc.get("government")
+    country = government.get("identifier") if isinstance(government, dict) else ""
+    country = country.lower() if isinstance(country, str) and len(country) == 2 else ""
+    hr.deleted = hr.quarantined = False
+    hr.problem = hr.raw = ""
+    if (
+        record is not None
+        and record.published is not None
+        and record.deleted_at is None
+        and record.schema == schema
+        and record.published.document == doc
+    ):
+        job.unchanged += 1
+        return False
+    if record is None:
+        record = Record.objects.create(
+            uid=uid, portal=source.portal, schema=schema, government=country, created_at=now
         )
-        record = (
-            Record.objects.select_related("published").filter(pk=hr.record_id).first()
-            if hr.record_id
-            else None
-        )
-        uid = record.uid if record else _local_uid(source, identifier, document)
-        doc = copy.deepcopy(document)
-        raw_header = doc.get("header")
-        doc["header"] = {**(raw_header if isinstance(raw_header, dict) else {})}
-        doc["header"].update(identifier=uid, schema=schema)
-        government = doc.get("government")
-        country = government.get("identifier") if isinstance(government, dict) else ""
-        country = country.lower() if isinstance(country, str) and len(country) == 2 else ""
-        if (
-            record is not None
-            and record.published is not None
-            and record.deleted_at is None
-            and record.schema == schema
-            and record.published.document == doc
-        ):
-            job.unchanged += 1
-        else:
-            if record is None:
-                record = Record.objects.create(
-                    uid=uid, portal=source.portal, schema=schema, government=country
-                )
-                job.created += 1
-            else:
-                job.updated += 1
-            number = (record.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
-            revision = Revision.objects.create(
-                record=record, number=number, document=doc, published_at=now
-            )
-            title = doc.get(RECORD_TYPES[schema].title_field)
-            Record.objects.filter(pk=record.pk).update(
-                schema=schema,
-                government=country,
-                published=revision,
-                published_at=now,
-                updated_at=now,
-                deleted_at=None,
-                title=title if isinstance(title, dict) else {"": str(title or "")},
-            )
-            Portal.objects.filter(pk=source.portal_id).update(last_published_at=now)
-            _audit(source.portal, "record.harvest", record.pk, source, identifier, revision=number)
-        hr.record = record
-        hr.remote_datestamp = datestamp[:20]
-        hr.deleted = hr.quarantined = False
-        hr.problem = hr.raw = ""
-        hr.job = job
-        hr.harvested_at = now
-        hr.save()
+        number = 1
+        job.created += 1
+    else:
+        number = (record.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
+        job.updated += 1
+    revision = Revision.objects.create(record=record, number=number, document=doc, published_at=now)
+    title = doc.get(RECORD_TYPES[schema].title_field)
+    Record.objects.filter(pk=record.pk).update(
+        schema=schema,
+        government=country,
+        published=revision,
+        published_at=now,
+        updated_at=now,
+        deleted_at=None,
+        title=title if isinstance(title, dict) else {"": str(title or "")},
+    )
+    record.published = revision
+    hr.record = record
+    _audit(source, "record.harvest", uid, item.identifier, revision=number)
+    return True
 
 
-def _audit(
-    portal: Portal,
-    action: str,
-    record_id: int,
-    source: HarvestSource,
-    identifier: str,
-    **extra: Any,
-) -> None:
-    uid = Record.objects.filter(pk=record_id).values_list("uid", flat=True).first() or ""
+def _audit(source: HarvestSource, action: str, uid: str, identifier: str, **extra: Any) -> None:
     AuditEntry.objects.create(
-        portal=portal,
+        portal_id=source.portal_id,
         action=action,
         target=uid,
         details={"source": source.base_url, "remote_identifier": identifier, **extra},
