@@ -315,7 +315,11 @@ def process_page(source: HarvestSource, job: HarvestJob, elements: Iterable[Any]
         elif item.deleted:
             withdraw(source, job, hr, item, now)
         else:
-            published = upsert(source, job, hr, item, now) or published
+            was_clean = hr.pk is not None and not hr.quarantined and not hr.deleted
+            changed = upsert(source, job, hr, item, now)
+            published = published or changed
+            if not changed and was_clean and hr.remote_datestamp == item.datestamp[:20]:
+                continue  # nothing to write for an unchanged record
         if hr is not None:
             hr.remote_datestamp = item.datestamp[:20]
             hr.job = job
