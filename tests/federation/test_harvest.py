@@ -174,3 +174,23 @@ def test_harvest_command_reports_quarantine(server: FixtureServer, central: Any)
     assert "done, 4 pages" in text
     assert "quarantined oai:test.example.com:1585322 2011-01-10T10:19:23Z: metadata is not" in text
     assert "quarantined (no identifier)" in text
+
+
+@pytest.mark.django_db
+def test_a_quarantined_update_keeps_the_last_good_copy(server: FixtureServer, central: Any) -> None:
+    good = json.dumps(valid_document("resource", header={"identifier": "bj-good"}))
+    server.files["page.xml"] = _cbd_page(_cbd_record("oai:r:bj-good", good))
+    server.first = "page.xml"
+    source = _source(server.url, central)
+    assert Harvester(**FAST).harvest(source).created == 1
+    server.files["page.xml"] = _cbd_page(_cbd_record("oai:r:bj-good", '{"title": '))
+    job = Harvester(**FAST).harvest(source, full=True)
+    assert (job.status, job.quarantined, job.updated) == (JobStatus.DONE, 1, 0)
+    provenance = HarvestedRecord.objects.get(remote_identifier="oai:r:bj-good")
+    assert provenance.quarantined and provenance.problem.startswith("the CBD document is not JSON")
+    assert provenance.record is not None and provenance.record.is_public
+    # Fixed at the source: the next harvest clears the quarantine.
+    server.files["page.xml"] = _cbd_page(_cbd_record("oai:r:bj-good", good))
+    job = Harvester(**FAST).harvest(source, full=True)
+    assert (job.quarantined, job.unchanged) == (0, 1)
+    assert not HarvestedRecord.objects.get(pk=provenance.pk).quarantined

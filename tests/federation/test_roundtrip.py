@@ -82,3 +82,42 @@ def test_harvest_is_idempotent_incremental_and_propagates_deletions(
         HTTP_HOST="central.testserver",
     )
     assert b'status="deleted"' in b"".join(response.streaming_content)
+
+
+def test_changes_and_returns_become_new_revisions(live_server: Any, vocab: None) -> None:
+    national = make_portal("bj", "BJ", hosts=["localhost"])
+    central = make_portal("central", "", hosts=["central.testserver"], kind=PortalKind.CENTRAL)
+    jean = make_user(national, Role.PUBLISHING_AUTHORITY)
+    record = services.create_draft(national, jean, "resource", valid_document("resource"))
+    services.publish(record, jean)
+    port = live_server.url.rsplit(":", 1)[1]
+    source = HarvestSource.objects.create(
+        name="Benin", base_url=f"http://localhost:{port}/oai", portal=central
+    )
+    harvester = Harvester(retries=0, backoff_s=0)
+    assert harvester.harvest(source).created == 1
+    provenance = HarvestedRecord.objects.get(source=source)
+    local = provenance.record
+    assert local is not None
+
+    services.edit_published(record, jean)
+    services.update_draft(record, jean, valid_document("resource", title={"en": "Second edition"}))
+    services.publish(record, jean)
+    job = harvester.harvest(source)
+    assert (job.created, job.updated, job.unchanged) == (0, 1, 0)
+    local.refresh_from_db()
+    assert local.published.number == 2
+    assert local.title == {"en": "Second edition"}
+
+    services.delete_record(record, jean)
+    assert harvester.harvest(source).deleted == 1
+    local.refresh_from_db()
+    assert not local.is_public
+
+    services.edit_published(record, jean)
+    services.publish(record, jean)  # published again after its deletion
+    job = harvester.harvest(source)
+    assert job.updated == 1
+    local.refresh_from_db()
+    assert local.is_public and local.published.number == 3
+    assert HarvestedRecord.objects.get(pk=provenance.pk).deleted is False

@@ -47,18 +47,22 @@ def published_records(portal: Portal) -> Any:
 
 def refresh(portal: Portal) -> int:
     """Index the target sets of records published or deleted since they were last indexed."""
-    stale = published_records(portal).exclude(oai_index__datestamp=F("updated_at"))
-    done = 0
-    while True:
+    stale = list(
+        published_records(portal)
+        .exclude(oai_index__datestamp=F("updated_at"))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for start in range(0, len(stale), _CHUNK):
+        chunk = stale[start : start + _CHUNK]
         rows = list(
-            stale.order_by("id").values_list("id", "updated_at", "published__document")[:_CHUNK]
+            Record.objects.filter(id__in=chunk).values_list(
+                "id", "updated_at", "published__document"
+            )
         )
-        if not rows:
-            return done
-        ids = [row[0] for row in rows]
         with transaction.atomic():
-            SetMembership.objects.filter(record_id__in=ids).delete()
-            SetIndex.objects.filter(record_id__in=ids).delete()
+            SetMembership.objects.filter(record_id__in=chunk).delete()
+            SetIndex.objects.filter(record_id__in=chunk).delete()
             SetMembership.objects.bulk_create(
                 [
                     SetMembership(record_id=rid, spec=f"target:{target}")
@@ -71,9 +75,7 @@ def refresh(portal: Portal) -> int:
                 [SetIndex(record_id=rid, datestamp=stamp) for rid, stamp, _ in rows],
                 ignore_conflicts=True,
             )
-        done += len(rows)
-        if len(rows) < _CHUNK:
-            return done
+    return len(stale)
 
 
 def targets_by_record(ids: Iterable[int]) -> dict[int, list[str]]:
