@@ -12,9 +12,11 @@ through the same handler, so their figures include serving the pages."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -33,6 +35,7 @@ def main() -> None:
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="oai-bench-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     os.environ.setdefault("CLEARINGHOUSE_DATA_DIR", scratch)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearinghouse.settings")
     os.environ.setdefault("SECRET_KEY", "bench")
