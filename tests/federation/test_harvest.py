@@ -194,3 +194,11 @@ def test_a_quarantined_update_keeps_the_last_good_copy(server: FixtureServer, ce
     job = Harvester(**FAST).harvest(source, full=True)
     assert (job.quarantined, job.unchanged) == (0, 1)
     assert not HarvestedRecord.objects.get(pk=provenance.pk).quarantined
+
+
+def test_next_from_overlaps_the_last_harvest() -> None:
+    from clearinghouse.federation.harvest import next_from
+
+    assert next_from("2026-03-01T00:05:00Z", "YYYY-MM-DDThh:mm:ssZ") == "2026-02-28T23:55:00Z"
+    assert next_from("2026-03-01T00:05:00Z", "YYYY-MM-DD") == "2026-02-28"
+    assert next_from("yesterday", "YYYY-MM-DD") == ""
