@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "clearinghouse.cooperation",
     "clearinghouse.web",
     "clearinghouse.api",
+    "clearinghouse.federation",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", public.health, name="health"),
     path("", public.root, name="root"),
     path("", include(vocab.uris)),  # /vocab/<scheme>/<concept> URIs and /sparql
+    path("", include("clearinghouse.federation.urls")),  # /oai
     *i18n_patterns(
         path("", include("clearinghouse.web.urls")),
         path("vocab/", include(vocab.browser)),

@@ -1,0 +1,33 @@
+from django.contrib import admin
+
+from clearinghouse.federation.models import HarvestedRecord, HarvestJob, HarvestSource
+
+
+@admin.register(HarvestSource)
+class HarvestSourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "base_url", "portal", "set_spec", "enabled", "next_from")
+    list_filter = ("portal", "enabled")
+
+
+@admin.register(HarvestJob)
+class HarvestJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "source",
+        "started_at",
+        "status",
+        "pages",
+        "created",
+        "updated",
+        "deleted",
+        "quarantined",
+    )
+    list_filter = ("status", "source")
+    readonly_fields = ("report",)
+
+
+@admin.register(HarvestedRecord)
+class HarvestedRecordAdmin(admin.ModelAdmin):
+    list_display = ("remote_identifier", "source", "remote_datestamp", "deleted", "quarantined")
+    list_filter = ("source", "deleted", "quarantined")
+    search_fields = ("remote_identifier",)
+    raw_id_fields = ("record",)

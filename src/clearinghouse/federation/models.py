@@ -1,0 +1,128 @@
+"""Federation: the OAI-PMH set index of local records, and harvesting from remote portals."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class SetIndex(models.Model):
+    """Marks a record's GBF-target set memberships as computed for one ``updated_at``.
+
+    Record type and country sets come straight from ``Record.schema`` and
+    ``Record.government``; target sets live in the published document, so they are indexed
+    here, lazily, whenever a record's datestamp has moved (see ``sets.refresh``)."""
+
+    record = models.OneToOneField(
+        "records.Record", primary_key=True, on_delete=models.CASCADE, related_name="oai_index"
+    )
+    datestamp = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.record_id}@{self.datestamp:%Y-%m-%dT%H:%M:%S}"
+
+
+class SetMembership(models.Model):
+    record = models.ForeignKey("records.Record", on_delete=models.CASCADE, related_name="oai_sets")
+    spec = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "spec"], name="unique_oai_set_membership")
+        ]
+        indexes = [models.Index(fields=["spec", "record"], name="oai_set_spec")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} ∈ {self.spec}"
+
+
+class HarvestSource(models.Model):
+    """A remote OAI-PMH endpoint (another portal's ``/oai``) harvested into a local portal."""
+
+    name = models.CharField(max_length=200)
+    base_url = models.URLField(max_length=400)
+    portal = models.ForeignKey(
+        "portals.Portal", on_delete=models.CASCADE, related_name="harvest_sources"
+    )
+    metadata_prefix = models.CharField(max_length=40, default="cbd")
+    set_spec = models.CharField(max_length=200, blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    # ``from`` of the next incremental harvest: the remote responseDate of the first request
+    # of the last complete harvest (the remote clock, at the remote granularity).
+    next_from = models.CharField(max_length=20, blank=True, default="")
+    granularity = models.CharField(max_length=20, default="YYYY-MM-DDThh:mm:ssZ")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base_url", "portal", "set_spec"], name="unique_harvest_source"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class JobStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    INTERRUPTED = "interrupted", "Interrupted (resumable)"
+    FAILED = "failed", "Failed"
+
+
+class HarvestJob(models.Model):
+    source = models.ForeignKey(HarvestSource, on_delete=models.CASCADE, related_name="jobs")
+    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    from_arg = models.CharField(max_length=20, blank=True, default="")
+    first_response_date = models.CharField(max_length=20, blank=True, default="")
+    # The last resumption token received: an interrupted job resumes from it.
+    resumption_token = models.TextField(blank=True, default="")
+    pages = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    quarantined = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    # Quarantined records: [{"identifier", "datestamp", "problem"}], capped.
+    report = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class HarvestedRecord(models.Model):
+    """Provenance of one remote record: where it came from and which local record holds it."""
+
+    source = models.ForeignKey(HarvestSource, on_delete=models.CASCADE, related_name="records")
+    remote_identifier = models.CharField(max_length=400)
+    remote_datestamp = models.CharField(max_length=20, blank=True, default="")
+    record = models.OneToOneField(
+        "records.Record",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="harvested_from",
+    )
+    deleted = models.BooleanField(default=False)
+    quarantined = models.BooleanField(default=False)
+    problem = models.TextField(blank=True, default="")
+    raw = models.TextField(blank=True, default="")  # a quarantined record's XML, truncated
+    job = models.ForeignKey(HarvestJob, null=True, on_delete=models.SET_NULL, related_name="+")
+    harvested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "remote_identifier"], name="unique_harvested_record"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.remote_identifier

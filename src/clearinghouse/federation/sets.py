@@ -1,0 +1,156 @@
+"""OAI-PMH sets: ``schema:<type>``, ``country:<iso2>``, ``target:<GBF-TARGET-nn>`` and their
+three parents (``schema``, ``country``, ``target``).
+
+Target memberships are read from the published document and kept in ``SetMembership``; the
+index is brought up to date lazily, before every list request, for the records whose
+datestamp (``Record.updated_at``) changed since they were last indexed."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from clearinghouse.federation.models import SetIndex, SetMembership
+from clearinghouse.portals.models import Portal
+from clearinghouse.records.models import Record
+from clearinghouse.records.types import RECORD_TYPES
+
+SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
+TARGET_FIELDS = ("gbfTargets", "globalTargetAlignment")
+TARGET_PREFIX = "GBF-TARGET-"
+_CHUNK = 1000
+
+
+def targets_of(document: Any) -> list[str]:
+    """The GBF targets a CBD document is linked to (sorted, without duplicates)."""
+    found: set[str] = set()
+    if isinstance(document, dict):
+        for field in TARGET_FIELDS:
+            values = document.get(field)
+            if not isinstance(values, list):
+                continue
+            for value in values:
+                ident = value.get("identifier") if isinstance(value, dict) else None
+                if isinstance(ident, str) and ident.startswith(TARGET_PREFIX):
+                    found.add(ident)
+    return sorted(found)
+
+
+def published_records(portal: Portal) -> Any:
+    """Everything the portal has ever published, tombstones included."""
+    return Record.objects.filter(portal=portal, published__isnull=False)
+
+
+def refresh(portal: Portal) -> int:
+    """Index the target sets of records published or deleted since they were last indexed."""
+    stale = list(
+        published_records(portal)
+        .exclude(oai_index__datestamp=F("updated_at"))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for start in range(0, len(stale), _CHUNK):
+        chunk = stale[start : start + _CHUNK]
+        rows = list(
+            Record.objects.filter(id__in=chunk).values_list(
+                "id", "updated_at", "published__document"
+            )
+        )
+        with transaction.atomic():
+            SetMembership.objects.filter(record_id__in=chunk).delete()
+            SetIndex.objects.filter(record_id__in=chunk).delete()
+            SetMembership.objects.bulk_create(
+                [
+                    SetMembership(record_id=rid, spec=f"target:{target}")
+                    for rid, _, doc in rows
+                    for target in targets_of(doc)
+                ],
+                ignore_conflicts=True,
+            )
+            SetIndex.objects.bulk_create(
+                [SetIndex(record_id=rid, datestamp=stamp) for rid, stamp, _ in rows],
+                ignore_conflicts=True,
+            )
+    return len(stale)
+
+
+def targets_by_record(ids: Iterable[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for rid, spec in (
+        SetMembership.objects.filter(record_id__in=list(ids))
+        .order_by("record_id", "spec")
+        .values_list("record_id", "spec")
+    ):
+        found.setdefault(rid, []).append(spec)
+    return found
+
+
+def specs_for(schema: str, government: str, targets: Iterable[str]) -> list[str]:
+    specs = [f"schema:{schema}"]
+    if government:
+        specs.append(f"country:{government}")
+    specs.extend(targets)
+    return specs
+
+
+def filter_q(spec: str) -> Q | None:
+    """A filter on ``Record`` for a set, or None when no such set can exist."""
+    if not SET_SPEC.match(spec):
+        return None
+    head, _, rest = spec.partition(":")
+    if ":" in rest:
+        return None
+    if head == "schema":
+        if not rest:
+            return Q()
+        return Q(schema=rest) if rest in RECORD_TYPES else None
+    if head == "country":
+        if not rest:
+            return ~Q(government="")
+        return Q(government=rest) if re.fullmatch(r"[a-z]{2}", rest) else None
+    if head == "target":
+        if not rest:
+            return Q(
+                pk__in=SetMembership.objects.filter(spec__startswith="target:").values("record_id")
+            )
+        if not rest.startswith(TARGET_PREFIX):
+            return None
+        return Q(pk__in=SetMembership.objects.filter(spec=spec).values("record_id"))
+    return None
+
+
+def all_sets(portal: Portal) -> list[tuple[str, str]]:
+    """(setSpec, setName) for every set of the portal, parents first."""
+    from clearinghouse.vocabularies.models import Concept
+
+    language = "en"
+    sets: list[tuple[str, str]] = [("schema", "Record types")]
+    sets += [(f"schema:{schema}", f"Record type: {t.label}") for schema, t in RECORD_TYPES.items()]
+    countries = sorted(
+        set(
+            published_records(portal)
+            .exclude(government="")
+            .values_list("government", flat=True)
+            .distinct()
+        )
+    )
+    if countries:
+        sets.append(("country", "Countries"))
+        labels = dict(
+            Concept.objects.filter(
+                scheme__identifier="countries", identifier__in=countries
+            ).values_list("identifier", "pref_labels")
+        )
+        for code in countries:
+            name = (labels.get(code) or {}).get(language) or code.upper()
+            sets.append((f"country:{code}", f"Country: {name}"))
+    sets.append(("target", "Kunming-Montreal Global Biodiversity Framework targets"))
+    for ident, names in Concept.objects.filter(
+        scheme__identifier="gbf-targets", identifier__startswith=TARGET_PREFIX
+    ).values_list("identifier", "pref_labels"):
+        sets.append((f"target:{ident}", f"{ident}: {(names or {}).get(language) or ident}"))
+    return sets
