@@ -29,6 +29,9 @@ def vocab(db: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Test accounts need no slow, secure hashing; keeps the suite fast.

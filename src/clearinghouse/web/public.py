@@ -7,9 +7,16 @@ from collections import Counter
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Max, Q
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotModified,
+)
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 
@@ -83,7 +90,44 @@ def _type_or_404(schema: str) -> Any:
         raise Http404("Unknown record type") from None
 
 
+PAGE_CACHE_SECONDS = 600
+
+
 def record_detail(request: HttpRequest, uid: str) -> HttpResponse:
+    """A published record. Anonymous readers get a validator (ETag) and a cached page:
+    one small query decides whether anything changed, which also lets browsers on slow
+    links revalidate with a 304 instead of downloading the page again."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or request.method not in ("GET", "HEAD"):
+        return _record_page(request, uid)
+    stamp = (
+        Record.objects.filter(uid=uid, portal=_portal(request))
+        .annotate(last_file=Max("attachments__id"))
+        .values_list("published_id", "updated_at", "deleted_at", "last_file")
+        .first()
+    )
+    if stamp is None or stamp[0] is None or stamp[2] is not None:
+        return _record_page(request, uid)  # 404 / 410 as usual
+    language = translation.get_language() or "en"
+    etag = (
+        f'"{_portal(request).pk}-{uid}-{language}-{stamp[0]}'
+        f'-{int(stamp[1].timestamp() * 1e6)}-{stamp[3] or 0}"'
+    )
+    if request.headers.get("If-None-Match") == etag:
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        body = cache.get(etag)
+        if body is None:
+            response = _record_page(request, uid)
+            if response.status_code == 200:
+                cache.set(etag, response.content, PAGE_CACHE_SECONDS)
+        else:
+            response = HttpResponse(body)
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, no-cache"  # always revalidate: cheap with the ETag
+    return response
+
+
+def _record_page(request: HttpRequest, uid: str) -> HttpResponse:
     portal = _portal(request)
     record = get_object_or_404(Record.objects.select_related("published"), uid=uid, portal=portal)
     record.portal = portal  # known already: no join
