@@ -307,3 +307,18 @@ def test_cbd_error_format(benin: Any) -> None:
             }
         ],
     }
+
+
+def test_nul_characters_are_refused_with_their_place(benin: Any, amina: Any) -> None:
+    """PostgreSQL cannot store NUL; the user is told where it is instead of a server error."""
+    bad = valid_document("resource", title={"fr": "Guide\x00", "en": "Guide"})
+    with pytest.raises(RecordInvalid) as caught:
+        services.create_draft(benin, amina, "resource", bad)
+    assert ("Error.InvalidValue", "title.fr") in {(i.code, i.property) for i in caught.value.issues}
+
+
+def test_nul_in_an_address_is_a_bad_request(client: Any, benin: Any) -> None:
+    assert client.get("/api/records/bj-%00x", HTTP_HOST="bj.testserver").status_code == 400
+    assert (
+        client.get("/en/records/resource/?page=%00", HTTP_HOST="bj.testserver").status_code == 400
+    )

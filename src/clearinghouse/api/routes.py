@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 
 from clearinghouse.api.auth import AUTH
+from clearinghouse.api.params import ObjectId, PageNumber, PageSize
 from clearinghouse.portals import permissions
 from clearinghouse.portals.models import Portal
 from clearinghouse.records import errors as E
@@ -259,7 +260,7 @@ def validate_document(request: HttpRequest, payload: ValidateIn) -> dict[str, An
 # --- published records ----------------------------------------------------------------
 @api.get("/records", response={200: RecordPage, 400: InvalidOut}, tags=["records"])
 def list_records(
-    request: HttpRequest, type: str | None = None, page: int = 1, page_size: int = 50
+    request: HttpRequest, type: str | None = None, page: PageNumber = 1, page_size: PageSize = 50
 ) -> dict[str, Any]:
     records = services.visible_records(_portal(request)).order_by("-published_at", "-id")
     if type:
@@ -401,7 +402,7 @@ def list_requests(request: HttpRequest, state: str | None = None) -> list[dict[s
 )
 def act_on_request(
     request: HttpRequest,
-    pk: int,
+    pk: ObjectId,
     action: Literal["approve", "reject", "cancel"],
     payload: DecisionIn,
 ) -> Any:

@@ -11,6 +11,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from clearinghouse.api.auth import AUTH
+from clearinghouse.api.params import ObjectId, TopK
 from clearinghouse.cooperation import grants, services
 from clearinghouse.cooperation.matching import Suggestion
 from clearinghouse.records.models import Record
@@ -134,12 +135,12 @@ def list_requests(request: HttpRequest, state: str | None = None) -> list[dict[s
 
 
 @router.get("/requests/{pk}", auth=AUTH, response=AssistanceOut)
-def get_request(request: HttpRequest, pk: int) -> dict[str, Any]:
+def get_request(request: HttpRequest, pk: ObjectId) -> dict[str, Any]:
     return _out(_item(pk, request.user), request.user)
 
 
 @router.get("/requests/{pk}/suggestions", auth=AUTH, response=list[SuggestionOut])
-def suggestions(request: HttpRequest, pk: int, k: int = 5) -> list[dict[str, Any]]:
+def suggestions(request: HttpRequest, pk: ObjectId, k: TopK = 5) -> list[dict[str, Any]]:
     """Ranked providers, each with one explanation per score component (in the language of
     the ``Accept-Language`` header)."""
     item = _item(pk, request.user)
@@ -150,7 +151,7 @@ def suggestions(request: HttpRequest, pk: int, k: int = 5) -> list[dict[str, Any
 
 
 @router.post("/requests/{pk}/confirm", auth=AUTH, response=AssistanceOut)
-def confirm(request: HttpRequest, pk: int, payload: ConfirmIn) -> dict[str, Any]:
+def confirm(request: HttpRequest, pk: ObjectId, payload: ConfirmIn) -> dict[str, Any]:
     """Helpdesk: confirm a provider; the request becomes ``matched`` and both are notified."""
     item = services.confirm_match(
         _item(pk, request.user), request.user, payload.profile, payload.comment
@@ -159,7 +160,7 @@ def confirm(request: HttpRequest, pk: int, payload: ConfirmIn) -> dict[str, Any]
 
 
 @router.post("/requests/{pk}/overrides", auth=AUTH, response=AssistanceOut)
-def override(request: HttpRequest, pk: int, payload: OverrideIn) -> dict[str, Any]:
+def override(request: HttpRequest, pk: ObjectId, payload: OverrideIn) -> dict[str, Any]:
     """Helpdesk: ``pin`` a provider at the top of the suggestions, ``exclude`` it, ``clear``."""
     item = services.set_override(
         _item(pk, request.user), request.user, payload.profile, payload.mode
@@ -168,7 +169,7 @@ def override(request: HttpRequest, pk: int, payload: OverrideIn) -> dict[str, An
 
 
 @router.post("/requests/{pk}/actions/{action}", auth=AUTH, response=AssistanceOut)
-def act(request: HttpRequest, pk: int, action: str, payload: CommentIn) -> dict[str, Any]:
+def act(request: HttpRequest, pk: ObjectId, action: str, payload: CommentIn) -> dict[str, Any]:
     """validate, agree, start, complete (comment = completion report), decline, close."""
     if action == "match":
         raise HttpError(400, "Use /confirm to match a provider")
@@ -288,12 +289,12 @@ def start_proposal(request: HttpRequest, uid: str, payload: ProposalIn) -> Any:
 
 
 @router.get("/grants/proposals/{pk}", auth=AUTH, response=ProposalOut, tags=["small grants"])
-def get_proposal(request: HttpRequest, pk: int) -> dict[str, Any]:
+def get_proposal(request: HttpRequest, pk: ObjectId) -> dict[str, Any]:
     return _proposal_out(_proposal(pk, request.user), request.user)
 
 
 @router.put("/grants/proposals/{pk}", auth=AUTH, response=ProposalOut, tags=["small grants"])
-def update_proposal(request: HttpRequest, pk: int, payload: ProposalIn) -> dict[str, Any]:
+def update_proposal(request: HttpRequest, pk: ObjectId, payload: ProposalIn) -> dict[str, Any]:
     item = grants.update_proposal(_proposal(pk, request.user), request.user, payload.dict())
     return _proposal_out(item, request.user)
 
@@ -305,7 +306,7 @@ def update_proposal(request: HttpRequest, pk: int, payload: ProposalIn) -> dict[
     tags=["small grants"],
 )
 def proposal_operation(
-    request: HttpRequest, pk: int, operation: str, payload: OperationIn
+    request: HttpRequest, pk: ObjectId, operation: str, payload: OperationIn
 ) -> dict[str, Any]:
     """``submit`` (refused after the deadline; the draft is kept), ``screen``,
     ``reviewers`` ``{"usernames": [...]}``, ``review`` ``{"score": 1-5, "comment"}``,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseNotFound
 
 from clearinghouse.portals.models import Portal, PortalHost
 
@@ -25,6 +25,11 @@ class PortalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            # No database accepts NUL in text; refuse before any query sees it.
+            return HttpResponseBadRequest(
+                "The address contains a NUL character.", content_type="text/plain; charset=utf-8"
+            )
         portal = portal_for_host(request.get_host())
         if portal is None and not request.path.startswith(("/static/", "/admin/")):
             return HttpResponseNotFound(

@@ -29,7 +29,7 @@ def validate(rtype: RecordType, document: Any, portal: Portal | None = None) -> 
     """Every problem with ``document``; an empty list means it may be saved and published."""
     if not isinstance(document, dict):
         return [Issue(E.INVALID_TYPE, "", E.MSG_TYPE_OBJECT)]
-    issues: list[Issue] = []
+    issues: list[Issue] = list(_nul_characters(document, ""))
     header = document.get("header")
     languages: list[str] = []
     if not isinstance(header, dict):
@@ -61,6 +61,23 @@ def validate(rtype: RecordType, document: Any, portal: Portal | None = None) -> 
         issues += fld.validate(document.get(fld.name), ctx)
     issues += _validate_rules(rtype, document)
     return issues
+
+
+def _nul_characters(value: Any, path: str) -> Any:
+    """NUL cannot be stored by PostgreSQL and is never meant: say where it is."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield Issue(E.INVALID_VALUE, path, E.MSG_NUL)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                yield Issue(E.INVALID_PROPERTY, where.replace("\x00", "\\0"), E.MSG_NUL)
+            else:
+                yield from _nul_characters(item, where)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_characters(item, f"{path}[{i}]")
 
 
 def _validate_government(rtype: RecordType, document: dict, portal: Portal | None) -> list[Issue]:
