@@ -173,9 +173,7 @@ def test_request_assistance_rank_and_match(
     ranked = carlos.locator("ol.suggestions > li")
     expect(ranked).to_have_count(2)
     expect(ranked.nth(0).locator("h3")).to_contain_text("Instituto de Ecología y Biodiversidad")
-    expect(ranked.nth(1).locator("h3")).to_contain_text(
-        "Red de Universidades por la Biodiversidad"
-    )
+    expect(ranked.nth(1).locator("h3")).to_contain_text("Red de Universidades por la Biodiversidad")
     first = ranked.nth(0)
     expect(first.locator("tbody tr")).to_have_count(6)  # one reason per score component
     expect(first).to_contain_text("Meta 6")  # the GBF target, named in Spanish
