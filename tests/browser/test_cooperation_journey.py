@@ -209,4 +209,14 @@ def test_request_assistance_rank_and_match(
     expect(carlos.locator("button[name=action][value=agree]")).to_have_count(1)
     carlos.context.close()
     laila.context.close()
+
+    # -- Anyone can read the figures: two providers, one request, matched. ---------------
+    visitor = _new_page(browser, "es-ES")
+    visitor.goto(f"{central}/es/cooperation/dashboard/")
+    expect(visitor.locator("#providers-total")).to_have_text("2")
+    expect(visitor.locator("#requests-total")).to_have_text("1")
+    expect(visitor.locator("#match-rate")).to_have_text("100 %")
+    expect(visitor.locator("main")).to_contain_text("Meta 6")
+    visitor.screenshot(path=str(artifacts / "coop-3-dashboard-es.png"), full_page=True)
+    visitor.context.close()
     assert time.monotonic() - started < 60

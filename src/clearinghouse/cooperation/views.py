@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clearinghouse.cooperation import dashboard as figures
 from clearinghouse.cooperation import services
 from clearinghouse.records import services as record_services
 from clearinghouse.records.errors import RecordInvalid
@@ -171,3 +172,9 @@ def provider(request: HttpRequest, uid: str) -> HttpResponse:
         "fits": services.fitting_requests(profile, _ui()),
     }
     return render(request, "cooperation/provider.html", context)
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Public figures: providers, requests, matches and the small-grant pipeline (aggregates
+    only: no titles, no names of requesters)."""
+    return render(request, "cooperation/dashboard.html", figures.figures(_ui()))
