@@ -100,6 +100,9 @@ def test_pages_through_the_whole_lifecycle(
     assert "Instituto de Ecología" in provider.get(url).content.decode()  # matched provider
     for action in ("agree", "start"):
         provider.post(f"{url}act/", {"action": action})
+    page = provider.get(url).content.decode()
+    assert "<strong>in implementation</strong>" in page  # the state's label, not its code
+    assert ">Complete (with the report)</button>" in page and "agreement" in page
     requester = login(carlos, "pe.testserver")
     requester.post(f"{url}act/", {"action": "complete", "comment": ""})  # refused: no report
     item.refresh_from_db()

@@ -21,18 +21,12 @@ from django.utils.translation import gettext_lazy
 from clearinghouse.cooperation import grants, services
 from clearinghouse.cooperation.matching import WORLD, regions_of
 from clearinghouse.records.fields import parse_date
+from clearinghouse.workflows.labels import state_label
 from clearinghouse.workflows.models import Request, RequestEvent
 
 FINISHING_DAYS = 90  # a funded project ending within this many days is "finishing"
 
-GRANT_STATES = {
-    grants.SUBMITTED: gettext_lazy("submitted"),
-    grants.UNDER_REVIEW: gettext_lazy("under review"),
-    grants.INELIGIBLE: gettext_lazy("ineligible"),
-    grants.AWARDED: gettext_lazy("awarded"),
-    grants.DECLINED: gettext_lazy("declined"),
-    grants.WITHDRAWN: gettext_lazy("withdrawn"),
-}
+GRANT_STATES = [s for s in grants.STATES if s != grants.DRAFT]  # drafts are not in the pipeline
 PROJECT_STATUSES = {
     "completed": gettext_lazy("completed"),
     "finishing": gettext_lazy("finishing"),
@@ -160,7 +154,7 @@ def figures(language: str = "en", today: dt.date | None = None) -> dict[str, Any
         "proposals": len(proposals),
         "by_state": _rows(
             Counter({s: by_state.get(s, 0) for s in GRANT_STATES}),
-            lambda s: str(GRANT_STATES[s]),
+            state_label,
             keep_order=True,
         ),
         "funded": len(funded),

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from clearinghouse.portals.models import Membership, Portal, Role
+from clearinghouse.workflows.labels import state_label
 from clearinghouse.workflows.models import Request
 from clearinghouse.workflows.notify import _send
 
@@ -80,11 +81,11 @@ def state_changed(request: Request, emails: list[str]) -> None:
     with translation.override(_language(request)):
         subject = _("[Clearinghouse] Request “%(title)s” is now %(state)s") % {
             "title": title,
-            "state": request.state,
+            "state": state_label(request.state),
         }
         body = _("The request “%(title)s” is now %(state)s.\n\n%(comment)s") % {
             "title": title,
-            "state": request.state,
+            "state": state_label(request.state),
             "comment": request.comment or "",
         }
     _send([(subject, body, settings.DEFAULT_FROM_EMAIL, emails)])
