@@ -43,6 +43,7 @@ def test_helpdesk_sees_ranked_providers_and_confirms(
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.state == services.MATCHED
+    assert item.data["match"]["language"] == "es"  # the provider is written to in Spanish
     assert len(mail.outbox) == 2
 
 

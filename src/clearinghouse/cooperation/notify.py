@@ -30,8 +30,11 @@ def _language(request: Request) -> str:
     return str((request.data.get("document") or {}).get("header", {}).get("languages", ["en"])[0])
 
 
-def match_confirmed(request: Request, provider_emails: list[str], provider_name: str) -> None:
-    """Tell the requester and the provider that the helpdesk confirmed their match."""
+def match_confirmed(
+    request: Request, provider_emails: list[str], provider_name: str, provider_language: str = "en"
+) -> None:
+    """Tell the requester and the provider that the helpdesk confirmed their match, each in
+    their own language (the request's and the profile's first language)."""
     title = request.data.get("title", f"#{request.pk}")
     requester = _emails([request.created_by])
     with translation.override(_language(request)):
@@ -46,7 +49,7 @@ def match_confirmed(request: Request, provider_emails: list[str], provider_name:
             settings.DEFAULT_FROM_EMAIL,
             requester,
         )
-    with translation.override("en"):
+    with translation.override(provider_language):
         to_provider = (
             _("[Clearinghouse] You were matched with a request: %(title)s") % {"title": title},
             _(
