@@ -43,6 +43,7 @@ def test_helpdesk_sees_ranked_providers_and_confirms(
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.state == services.MATCHED
+    assert item.data["match"]["language"] == "es"  # the provider is written to in Spanish
     assert len(mail.outbox) == 2
 
 
@@ -100,6 +101,9 @@ def test_pages_through_the_whole_lifecycle(
     assert "Instituto de Ecología" in provider.get(url).content.decode()  # matched provider
     for action in ("agree", "start"):
         provider.post(f"{url}act/", {"action": action})
+    page = provider.get(url).content.decode()
+    assert "<strong>in implementation</strong>" in page  # the state's label, not its code
+    assert ">Complete (with the report)</button>" in page and "agreement" in page
     requester = login(carlos, "pe.testserver")
     requester.post(f"{url}act/", {"action": "complete", "comment": ""})  # refused: no report
     item.refresh_from_db()

@@ -217,6 +217,9 @@ class ProposalIn(Schema):
     amount: float = 0
     country: str = ""
     organizationType: str = ""  # the CBD field name
+    startDate: str = ""  # project period, YYYY-MM-DD (optional)
+    endDate: str = ""
+    partners: list[str] = []  # other participating countries (ISO codes)
 
 
 class OperationIn(Schema):

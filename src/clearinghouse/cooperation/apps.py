@@ -7,4 +7,6 @@ class CooperationConfig(AppConfig):
 
     def ready(self) -> None:
         # Declaring the assistance workflow registers it with the engine.
-        from clearinghouse.cooperation import grants, services  # noqa: F401
+        from clearinghouse.cooperation import grants, labels, services  # noqa: F401
+
+        labels.register()

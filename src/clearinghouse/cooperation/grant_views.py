@@ -17,7 +17,13 @@ from clearinghouse.cooperation.services import CooperationError, is_helpdesk
 from clearinghouse.workflows import engine
 from clearinghouse.workflows.models import Request
 
-FIELDS = ("title", "summary", "amount", "country", "organizationType")
+
+def _form_values(values: Any) -> dict[str, Any]:
+    """Values for the proposal fields, partner countries as the text of their input."""
+    out = dict(values)
+    if isinstance(out.get("partners"), list):
+        out["partners"] = ", ".join(out["partners"])
+    return out
 
 
 def _ui() -> str:
@@ -80,7 +86,7 @@ def apply(request: HttpRequest, uid: str) -> HttpResponse:
             "title": grants.call_title(call, _ui()),
             "deadline": grants.deadline(call),
             "document": call.published.document if call.published else {},
-            "values": request.POST if request.method == "POST" else {},
+            "values": request.POST.dict() if request.method == "POST" else {},
         },
     )
 
@@ -96,6 +102,7 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "item": item,
             "p": item.data.get("proposal", {}),
+            "values": _form_values(item.data.get("proposal", {})),
             "call_title": grants.call_title(item.record, _ui()),
             "deadline": grants.deadline(item.record),
             "is_applicant": item.created_by_id == user.pk,

@@ -133,13 +133,38 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
         raise CooperationError(_("The amount must be a number (USD).")) from None
     if amount < 0:
         raise CooperationError(_("The amount must be a number (USD)."))
+    country = str(data.get("country") or "").strip().lower()
+    start, end = _project_date(data, "startDate"), _project_date(data, "endDate")
+    if start and end and end < start:
+        raise CooperationError(_("The project cannot end before it starts."))
     return {
         "title": title,
         "summary": summary,
         "amount": amount,
-        "country": str(data.get("country") or "").strip().lower(),
+        "country": country,
         "organizationType": str(data.get("organizationType") or "").strip(),
+        "startDate": start,
+        "endDate": end,
+        "partners": [c for c in _countries(data.get("partners")) if c != country],
     }
+
+
+def _project_date(data: dict[str, Any], name: str) -> str:
+    """An optional date of the project period (``YYYY-MM-DD``); empty when not given."""
+    value = str(data.get(name) or "").strip()
+    if value and parse_date(value) is None:
+        raise CooperationError(_("Give dates as YYYY-MM-DD."))
+    return value
+
+
+def _countries(value: Any) -> list[str]:
+    """Partner countries: ISO codes as a list or separated by commas or spaces."""
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    codes = sorted({str(c).strip().lower() for c in value or [] if str(c).strip()})
+    if any(len(c) != 2 or not c.isalpha() for c in codes):
+        raise CooperationError(_("Give partner countries as two-letter ISO codes, e.g. cl, es."))
+    return codes
 
 
 def start_proposal(call: Record, user: Any, data: dict[str, Any]) -> Request:

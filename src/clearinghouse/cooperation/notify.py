@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from clearinghouse.portals.models import Membership, Portal, Role
+from clearinghouse.workflows.labels import state_label
 from clearinghouse.workflows.models import Request
 from clearinghouse.workflows.notify import _send
 
@@ -29,8 +30,11 @@ def _language(request: Request) -> str:
     return str((request.data.get("document") or {}).get("header", {}).get("languages", ["en"])[0])
 
 
-def match_confirmed(request: Request, provider_emails: list[str], provider_name: str) -> None:
-    """Tell the requester and the provider that the helpdesk confirmed their match."""
+def match_confirmed(
+    request: Request, provider_emails: list[str], provider_name: str, provider_language: str = "en"
+) -> None:
+    """Tell the requester and the provider that the helpdesk confirmed their match, each in
+    their own language (the request's and the profile's first language)."""
     title = request.data.get("title", f"#{request.pk}")
     requester = _emails([request.created_by])
     with translation.override(_language(request)):
@@ -45,7 +49,7 @@ def match_confirmed(request: Request, provider_emails: list[str], provider_name:
             settings.DEFAULT_FROM_EMAIL,
             requester,
         )
-    with translation.override("en"):
+    with translation.override(provider_language):
         to_provider = (
             _("[Clearinghouse] You were matched with a request: %(title)s") % {"title": title},
             _(
@@ -80,11 +84,11 @@ def state_changed(request: Request, emails: list[str]) -> None:
     with translation.override(_language(request)):
         subject = _("[Clearinghouse] Request “%(title)s” is now %(state)s") % {
             "title": title,
-            "state": request.state,
+            "state": state_label(request.state),
         }
         body = _("The request “%(title)s” is now %(state)s.\n\n%(comment)s") % {
             "title": title,
-            "state": request.state,
+            "state": state_label(request.state),
             "comment": request.comment or "",
         }
     _send([(subject, body, settings.DEFAULT_FROM_EMAIL, emails)])

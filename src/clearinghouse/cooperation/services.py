@@ -112,7 +112,12 @@ def _announce(request: Request, user: Any, comment: str) -> None:
 
 def _confirmed(request: Request, user: Any, comment: str) -> None:
     match = request.data.get("match") or {}
-    notify.match_confirmed(request, list(match.get("emails", [])), match.get("name", ""))
+    notify.match_confirmed(
+        request,
+        list(match.get("emails", [])),
+        match.get("name", ""),
+        str(match.get("language") or "en"),
+    )
 
 
 def _unmatch(request: Request, user: Any, comment: str) -> None:
@@ -370,10 +375,20 @@ def confirm_match(request: Request, user: Any, profile_uid: str, comment: str = 
                 "name": _first_text(doc.get("title"), language),
                 "emails": sorted(emails),
                 "score": scored.get(profile_uid),
+                "language": _ui_language(doc),
                 "at": timezone.now().isoformat(),
             }
             locked.save(update_fields=["data"])
         return engine.perform(locked, "match", user, comment)
+
+
+def _ui_language(doc: dict[str, Any]) -> str:
+    """The first language of a document that the interface speaks (else English)."""
+    from django.conf import settings
+
+    spoken = {code for code, _name in settings.LANGUAGES}
+    languages = (doc.get("header") or {}).get("languages") or []
+    return next((str(lang) for lang in languages if lang in spoken), "en")
 
 
 def run_cycle(now: dt.datetime | None = None, index: MatchIndex | None = None) -> dict[str, int]:

@@ -7,6 +7,7 @@ app_name = "cooperation"
 urlpatterns = [
     path("", views.index, name="index"),
     path("cycle/", views.run_cycle, name="cycle"),
+    path("dashboard/", views.dashboard, name="dashboard"),
     path("submit/<str:uid>/", views.submit, name="submit"),
     path("requests/<int:pk>/", views.request_detail, name="request"),
     path("requests/<int:pk>/act/", views.act, name="act"),

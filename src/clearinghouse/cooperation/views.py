@@ -12,12 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from clearinghouse.cooperation import dashboard as figures
 from clearinghouse.cooperation import services
+from clearinghouse.cooperation.labels import BUTTONS
 from clearinghouse.records import services as record_services
 from clearinghouse.records.errors import RecordInvalid
 from clearinghouse.records.i18n import pick
 from clearinghouse.records.models import Record
 from clearinghouse.workflows import engine
+from clearinghouse.workflows.labels import action_label
 from clearinghouse.workflows.models import Request
 
 
@@ -96,7 +99,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "item": item,
         "helpdesk": helpdesk,
         "document": item.data.get("document") or {},
-        "actions": engine.workflow_for(item).available(item, user),
+        "actions": [
+            (a, str(BUTTONS.get(a, a))) for a in engine.workflow_for(item).available(item, user)
+        ],
         "events": item.events.select_related("user"),
         "suggestions": services.suggestions(item, _ui()) if show_suggestions else None,
         "match": item.data.get("match"),
@@ -112,7 +117,7 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         engine.perform(item, action, request.user, request.POST.get("comment", ""))
-        messages.success(request, _("Done: %(action)s.") % {"action": action})
+        messages.success(request, _("Done: %(action)s.") % {"action": action_label(action)})
     except engine.WorkflowError as exc:
         messages.error(request, str(exc))
     return redirect("cooperation:request", pk=pk)
@@ -171,3 +176,9 @@ def provider(request: HttpRequest, uid: str) -> HttpResponse:
         "fits": services.fitting_requests(profile, _ui()),
     }
     return render(request, "cooperation/provider.html", context)
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Public figures: providers, requests, matches and the small-grant pipeline (aggregates
+    only: no titles, no names of requesters)."""
+    return render(request, "cooperation/dashboard.html", figures.figures(_ui()))
