@@ -96,6 +96,8 @@ def test_national_manager_cannot_touch_global_schemes(bj_manager: Client) -> Non
         + b"""
 <http://example.org/bj/x> a skos:Concept ; skos:inScheme kmgbf:targets ;
     skos:prefLabel "X"@fr .
+<http://example.org/bj/z> a skos:Concept ; skos:topConceptOf kmgbf:goals ;
+    skos:prefLabel "Z"@fr .
 kmgbf:target_1 a skos:Concept ; skos:inScheme <http://example.org/bj/targets> ;
     skos:prefLabel "Hijacked"@en .
 <http://example.org/bj/targets> a skos:ConceptScheme ; dct:identifier "bj-targets" ;
@@ -105,6 +107,7 @@ kmgbf:target_1 a skos:Concept ; skos:inScheme <http://example.org/bj/targets> ;
     html = _post(bj_manager, sneaky).content.decode()
     assert "skos:inScheme &#x27;gbf-targets&#x27; belongs to a shared (global) vocabulary" in html
     assert "scheme &#x27;gbf-targets&#x27;, which belongs to a shared (global) vocabulary" in html
+    assert "skos:topConceptOf &#x27;gbf-goals&#x27; belongs to a shared" in html
     assert not Concept.objects.filter(uri="http://example.org/bj/x").exists()
     assert "Hijacked" not in str(Concept.objects.get(identifier="GBF-TARGET-01").pref_labels)
     assert not ConceptScheme.objects.filter(identifier="bj-targets").exists()

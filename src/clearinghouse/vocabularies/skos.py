@@ -426,13 +426,15 @@ def _scope_violations(
                 )
             )
             continue
-        for home in set(graph.objects(node, SKOS.inScheme)):
-            target = db_schemes.get(str(home))
-            if target is not None and foreign(target) and home not in scheme_nodes:
+        for prop in (SKOS.inScheme, SKOS.topConceptOf):
+            for home in set(graph.objects(node, prop)):
+                target = db_schemes.get(str(home))
+                if target is None or not foreign(target) or home in scheme_nodes:
+                    continue
                 out.append(
                     Violation(
                         uri,
-                        f"skos:inScheme {target.identifier!r} belongs to {owner(target)}; "
+                        f"{graph.qname(prop)} {target.identifier!r} belongs to {owner(target)}; "
                         f"portal {portal.code!r} may only add concepts to its own schemes.",
                     )
                 )

@@ -117,7 +117,12 @@ def _is_update(text: str) -> bool:
 
 
 class QueryTimeout(Exception):
-    """Raised inside the worker thread when a query runs past the time limit."""
+    """The query ran past the time limit."""
+
+
+class _Interrupt(BaseException):
+    """Raised asynchronously inside the worker thread at the time limit (a BaseException, so
+    that rdflib's own ``except Exception`` clauses cannot swallow it)."""
 
 
 class Busy(Exception):
@@ -171,11 +176,11 @@ def _evaluate(query: Any, data: Graph) -> tuple[Result, bool]:
 
 
 def _interrupt(thread: threading.Thread) -> None:
-    """Raise QueryTimeout inside ``thread`` (rdflib is pure Python: it stops at its next
+    """Raise _Interrupt inside ``thread`` (rdflib is pure Python: it stops at its next
     bytecode instruction)."""
     if thread.ident is not None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(thread.ident), ctypes.py_object(QueryTimeout)
+            ctypes.c_ulong(thread.ident), ctypes.py_object(_Interrupt)
         )
 
 
@@ -193,7 +198,7 @@ def run(text: str, data: Graph | None = None) -> tuple[Result, bool]:
     def work() -> None:
         try:
             outcome["value"] = _evaluate(query, data)
-        except QueryTimeout:
+        except _Interrupt:
             outcome["timeout"] = True
         except Exception as exc:  # rdflib raises many kinds during evaluation
             outcome["error"] = exc
