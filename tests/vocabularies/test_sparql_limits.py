@@ -78,3 +78,12 @@ def test_errors_during_evaluation_are_400(web: Any, monkeypatch: Any) -> None:
     response = web.get("/sparql", {"query": "ASK { ?s ?p ?o }"})
     assert response.status_code == 400
     assert response.content.decode() == "The query failed: boom\n"
+
+
+def test_too_many_running_queries_get_503(web: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(sparql, "_slots", threading.BoundedSemaphore(1))
+    sparql._slots.acquire()  # one query is running
+    response = web.get("/sparql", {"query": "ASK { ?s ?p ?o }"})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "10"
+    assert "Too many queries" in response.content.decode()
