@@ -417,4 +417,8 @@ from clearinghouse.cooperation.api import router as cooperation_router  # noqa: 
 
 api.add_router("/cooperation/", cooperation_router)
 
+from clearinghouse.vocabularies.api import router as vocabularies_router  # noqa: E402
+
+api.add_router("/vocab/", vocabularies_router)
+
 __all__ = ["api", "settings"]

@@ -390,6 +390,12 @@ class StringList(Field):
         return self._join(value, ", ")
 
 
+def picker_attrs(scheme: str) -> dict[str, Any]:
+    """Marks a vocabulary <select multiple> for the search-as-you-type filter
+    (``vocabularies/static/vocabularies/picker.js``, loaded on editor form pages)."""
+    return {"data-vocab": scheme, "data-filter-label": _("Filter the list (any language)")}
+
+
 @dataclass
 class Term(Field):
     """A thesaurus concept ``{"identifier": ...}``, or a list of them when ``multiple``."""
@@ -446,7 +452,9 @@ class Term(Field):
                     required=False,
                     choices=options,
                     help_text=self.help,
-                    widget=forms.SelectMultiple(attrs={"size": min(8, max(3, len(options)))}),
+                    widget=forms.SelectMultiple(
+                        attrs={"size": min(8, max(3, len(options))), **picker_attrs(self.scheme)}
+                    ),
                 )
             }
         return {
@@ -539,7 +547,7 @@ class Alignment(Field):
                 label=self.label,
                 required=False,
                 choices=choices(self.scheme),
-                widget=forms.SelectMultiple(attrs={"size": 8}),
+                widget=forms.SelectMultiple(attrs={"size": 8, **picker_attrs(self.scheme)}),
                 help_text=self.help,
             ),
             f"{self.name}__degree": forms.ChoiceField(

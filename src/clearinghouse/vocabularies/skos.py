@@ -369,10 +369,89 @@ class ImportReport:
     schemes: int = 0
     concepts: int = 0
     created: int = 0
+    removed: int = 0
 
 
-def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportReport:
-    """Check ``graph`` and store its schemes and concepts (upserted by URI), all or nothing."""
+def _scope_violations(
+    graph: Graph,
+    portal: Any,
+    scheme_nodes: set[Node],
+    concept_nodes: set[Node],
+    db_schemes: dict[str, ConceptScheme],
+    fallback: ConceptScheme | None,
+) -> list[Violation]:
+    """An import scoped to a national portal may only create schemes (owned by that portal)
+    or change schemes and concepts the portal already owns."""
+
+    def foreign(scheme: ConceptScheme) -> bool:
+        return scheme.portal_id != portal.pk
+
+    def owner(scheme: ConceptScheme) -> str:
+        return "a shared (global) vocabulary" if scheme.portal_id is None else "another portal"
+
+    out: list[Violation] = []
+    for node in sorted(scheme_nodes, key=str):
+        stored = db_schemes.get(str(node))
+        if stored is not None and foreign(stored):
+            out.append(
+                Violation(
+                    str(node),
+                    f"scheme {stored.identifier!r} belongs to {owner(stored)}; "
+                    f"portal {portal.code!r} may only import its own schemes.",
+                )
+            )
+    if fallback is not None and foreign(fallback):
+        out.append(
+            Violation(
+                "",
+                f"scheme {fallback.identifier!r} belongs to {owner(fallback)}; "
+                f"portal {portal.code!r} may only import its own schemes.",
+            )
+        )
+    current = {
+        c.uri: c.scheme
+        for c in Concept.objects.filter(uri__in=[str(n) for n in concept_nodes]).select_related(
+            "scheme"
+        )
+    }
+    for node in sorted(concept_nodes, key=str):
+        uri = str(node)
+        stored_scheme = current.get(uri)
+        if stored_scheme is not None and foreign(stored_scheme):
+            out.append(
+                Violation(
+                    uri,
+                    f"is a concept of scheme {stored_scheme.identifier!r}, which belongs to "
+                    f"{owner(stored_scheme)}; portal {portal.code!r} may not change it.",
+                )
+            )
+            continue
+        for prop in (SKOS.inScheme, SKOS.topConceptOf):
+            for home in set(graph.objects(node, prop)):
+                target = db_schemes.get(str(home))
+                if target is None or not foreign(target) or home in scheme_nodes:
+                    continue
+                out.append(
+                    Violation(
+                        uri,
+                        f"{graph.qname(prop)} {target.identifier!r} belongs to {owner(target)}; "
+                        f"portal {portal.code!r} may only add concepts to its own schemes.",
+                    )
+                )
+    return out
+
+
+def import_graph(
+    graph: Graph,
+    default_scheme: str | None = None,
+    portal: Any = None,
+    replace: bool = False,
+) -> ImportReport:
+    """Check ``graph`` and store its schemes and concepts (upserted by URI), all or nothing.
+
+    ``portal``: the import is scoped to that (national) portal: new schemes belong to it, and
+    schemes or concepts of the shared vocabularies or of other portals may not be touched.
+    ``replace``: concepts of the file's schemes that the file no longer lists are removed."""
     from clearinghouse.vocabularies import integrity
 
     violations = integrity.check(graph, allow_no_scheme=True)
@@ -386,6 +465,22 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
         fallback = ConceptScheme.objects.filter(identifier=default_scheme).first()
         if fallback is None:
             violations.append(Violation("", f"Unknown scheme {default_scheme!r}."))
+    # scheme identifiers are unique too
+    identifiers = {s.identifier: uri for uri, s in db_schemes.items()}
+    for node in sorted(scheme_nodes, key=str):
+        other_uri = identifiers.get(_scheme_identifier(graph, node))
+        if other_uri is not None and other_uri != str(node):
+            violations.append(
+                Violation(
+                    str(node),
+                    f"scheme identifier {_scheme_identifier(graph, node)!r} is already used by "
+                    f"{other_uri}.",
+                )
+            )
+    if portal is not None:
+        violations.extend(
+            _scope_violations(graph, portal, scheme_nodes, concept_nodes, db_schemes, fallback)
+        )
 
     # references must resolve to a concept in the file or in the database
     for node in concept_nodes:
@@ -440,6 +535,12 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
                     "identifier": _scheme_identifier(graph, node),
                     "titles": titles,
                     "version": str(version) if version is not None else "",
+                },
+                create_defaults={
+                    "identifier": _scheme_identifier(graph, node),
+                    "titles": titles,
+                    "version": str(version) if version is not None else "",
+                    "portal": portal,
                 },
             )
             schemes[stored_scheme.uri] = stored_scheme
@@ -513,6 +614,13 @@ def import_graph(graph: Graph, default_scheme: str | None = None) -> ImportRepor
             if concept.replaced_by_id != replacement_pk:
                 concept.replaced_by_id = replacement_pk
                 Concept.objects.filter(pk=concept.pk).update(replaced_by_id=replacement_pk)
+        if replace:  # the file's schemes, and those its concepts are in
+            replaced = {schemes[str(n)].pk for n in scheme_nodes} | {
+                c.scheme_id for c in stored.values()
+            }
+            gone = Concept.objects.filter(scheme_id__in=replaced).exclude(pk__in=ids)
+            report.removed = gone.count()
+            gone.delete()
         # bump ``modified`` so other processes' caches (labels.fingerprint) notice the import
         Concept.objects.filter(pk__in=ids).update(modified=timezone.now())
     labels.invalidate()  # bulk operations send no signals

@@ -4,10 +4,17 @@ The graph is the full SKOS export (``skos.build_graph``), built once and kept un
 ``labels.fingerprint()`` says a concept or scheme changed. Queries go by GET ``?query=``, by
 POST form ``query=`` or by POST ``application/sparql-query``; updates are refused with 400.
 Results: SELECT/ASK as SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT/DESCRIBE as Turtle
-(default), JSON-LD, RDF/XML or N-Triples, by Accept header or ``?format=``."""
+(default), JSON-LD, RDF/XML or N-Triples, by Accept header or ``?format=``.
+
+Limits: queries longer than :data:`MAX_QUERY_CHARS` get 413; results are cut at
+:data:`MAX_ROWS` rows (SELECT) or triples (CONSTRUCT/DESCRIBE), said by the response headers
+``X-Result-Limit`` and ``X-Result-Truncated``; a query runs in a worker thread and is stopped
+after :data:`TIME_LIMIT` seconds (503); at most :data:`MAX_CONCURRENT` run at once (503)."""
 
 from __future__ import annotations
 
+import ctypes
+import itertools
 import threading
 from typing import Any
 
@@ -18,6 +25,8 @@ from django.views.decorators.http import require_http_methods
 from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.plugins.sparql import prepareQuery, prepareUpdate
+from rdflib.plugins.sparql.algebra import traverse
+from rdflib.query import Result
 
 from clearinghouse.vocabularies import labels, skos
 
@@ -75,7 +84,13 @@ EXAMPLES = [
     ),
 ]
 
+MAX_QUERY_CHARS = 10_000
+MAX_ROWS = 10_000
+TIME_LIMIT = 10.0  # seconds
+MAX_CONCURRENT = 4
+
 _lock = threading.Lock()
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 _cache: dict[str, Any] = {"key": None, "graph": None}
 
 
@@ -101,8 +116,25 @@ def _is_update(text: str) -> bool:
     return True
 
 
-def run(text: str) -> Any:
-    """Parse and evaluate a query (raises ValueError with a readable message)."""
+class QueryTimeout(Exception):
+    """The query ran past the time limit."""
+
+
+class _Interrupt(BaseException):
+    """Raised asynchronously inside the worker thread at the time limit (a BaseException, so
+    that rdflib's own ``except Exception`` clauses cannot swallow it)."""
+
+
+class Busy(Exception):
+    """Too many queries are running."""
+
+
+def prepare(text: str) -> Any:
+    """Parse a query (raises ValueError with a readable message, PermissionError for updates)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise OverflowError(
+            f"Query too long: {len(text)} characters; the limit is {MAX_QUERY_CHARS}."
+        )
     try:
         query = prepareQuery(text, initNs=PREFIXES)
     except Exception as exc:
@@ -111,7 +143,81 @@ def run(text: str) -> Any:
                 "SPARQL Update is not accepted: this endpoint is read-only."
             ) from None
         raise ValueError(f"Malformed query: {exc}") from exc
-    return graph().query(query)
+    # rdflib would fetch FROM graphs and SERVICE endpoints over HTTP: this endpoint queries
+    # the vocabularies only, and never makes requests for its callers.
+    names: set[str] = set()
+    traverse(query.algebra, visitPre=lambda n: names.add(getattr(n, "name", "")))
+    if names & {"ServiceGraphPattern", "DatasetClause"}:
+        raise ValueError(
+            "SERVICE, FROM and FROM NAMED are not accepted: this endpoint queries the "
+            "vocabularies only."
+        )
+    return query
+
+
+def _evaluate(query: Any, data: Graph) -> tuple[Result, bool]:
+    """Evaluate and materialise at most MAX_ROWS rows or triples; (result, truncated)."""
+    result = data.query(query)
+    if result.type == "SELECT":
+        # rdflib yields bindings lazily: take one more than the limit to know it was reached
+        source = result._genbindings or iter(result._bindings)
+        rows = list(itertools.islice(source, MAX_ROWS + 1))
+        capped = Result("SELECT")
+        capped.vars = result.vars
+        capped.bindings = rows[:MAX_ROWS]
+        return capped, len(rows) > MAX_ROWS
+    if result.graph is not None and len(result.graph) > MAX_ROWS:  # CONSTRUCT, DESCRIBE
+        cut = Graph()
+        for triple in itertools.islice(result.graph, MAX_ROWS):
+            cut.add(triple)
+        result.graph = cut
+        return result, True
+    return result, False
+
+
+def _interrupt(thread: threading.Thread) -> None:
+    """Raise _Interrupt inside ``thread`` (rdflib is pure Python: it stops at its next
+    bytecode instruction)."""
+    if thread.ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(thread.ident), ctypes.py_object(_Interrupt)
+        )
+
+
+def run(text: str, data: Graph | None = None) -> tuple[Result, bool]:
+    """Parse and evaluate a query in a worker thread, within TIME_LIMIT seconds.
+
+    Raises ValueError (malformed), PermissionError (update), OverflowError (too long),
+    Busy (too many running) or QueryTimeout (time limit)."""
+    query = prepare(text)
+    data = graph() if data is None else data  # built here: the worker touches no database
+    if not _slots.acquire(timeout=1.0):
+        raise Busy(f"Too many queries are running (at most {MAX_CONCURRENT}); try again.")
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = _evaluate(query, data)
+        except _Interrupt:
+            outcome["timeout"] = True
+        except Exception as exc:  # rdflib raises many kinds during evaluation
+            outcome["error"] = exc
+        finally:
+            _slots.release()
+
+    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
+    worker.start()
+    worker.join(TIME_LIMIT)
+    if worker.is_alive() or "timeout" in outcome:
+        _interrupt(worker)
+        raise QueryTimeout(
+            f"The query ran longer than {TIME_LIMIT:g} seconds and was stopped; "
+            "narrow it down (more specific patterns, LIMIT)."
+        )
+    if "error" in outcome:
+        raise ValueError(f"The query failed: {outcome['error']}")
+    value: tuple[Result, bool] = outcome["value"]
+    return value
 
 
 def _choose(request: HttpRequest, offered: dict[str, str]) -> str | None:
@@ -143,11 +249,16 @@ def endpoint(request: HttpRequest) -> HttpResponse:
             return render(request, "vocabularies/sparql.html", {"examples": EXAMPLES})
         return _error("Missing query: pass ?query=… (SPARQL 1.1 Protocol).")
     try:
-        result = run(text)
-    except PermissionError as exc:
+        result, truncated = run(text)
+    except (PermissionError, ValueError) as exc:
         return _error(str(exc))
-    except ValueError as exc:
-        return _error(str(exc))
+    except OverflowError as exc:
+        return _error(str(exc), 413)
+    except (QueryTimeout, Busy) as exc:
+        response = _error(str(exc), 503)
+        response["Retry-After"] = "10"
+        return response
+    body: bytes | str | None
     if result.type in ("SELECT", "ASK"):
         media = _choose(request, RESULT_TYPES)
         if media is None:
@@ -164,4 +275,7 @@ def endpoint(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type=f"{media}; charset=utf-8")
     response["Vary"] = "Accept"
     response["Access-Control-Allow-Origin"] = "*"
+    response["X-Result-Limit"] = str(MAX_ROWS)
+    response["X-Result-Truncated"] = "true" if truncated else "false"
+    response["Access-Control-Expose-Headers"] = "X-Result-Limit, X-Result-Truncated"
     return response

@@ -285,30 +285,54 @@ def search_page(request: HttpRequest) -> HttpResponse:
     )
 
 
-def can_import(user: Any, portal: Any) -> bool:
-    """Shared vocabularies change for every portal: only the central portal's managers and
-    the Secretariat (or superusers) may import."""
+class Scope:
+    """Who may import what: ``everything`` (shared vocabularies included), or only the
+    schemes of ``portal`` (a national portal's own vocabularies)."""
+
+    def __init__(self, everything: bool = False, portal: Any = None) -> None:
+        self.everything = everything
+        self.portal = portal
+
+
+def import_scope(user: Any, portal: Any) -> Scope | None:
+    """Shared vocabularies change for every portal: the central portal's managers and the
+    Secretariat (and superusers) may import anything. A national portal's managers may import
+    the schemes of their portal only. Anyone else: None."""
     from clearinghouse.portals.permissions import can_manage, roles_on
 
     if user.is_authenticated and user.is_superuser:
-        return True
-    if portal is None or not portal.is_central:
-        return False
-    return can_manage(user, portal) or "secretariat" in roles_on(user, portal)
+        return Scope(everything=True)
+    if portal is None or not user.is_authenticated:
+        return None
+    if portal.is_central:
+        if can_manage(user, portal) or "secretariat" in roles_on(user, portal):
+            return Scope(everything=True)
+        return None
+    return Scope(portal=portal) if can_manage(user, portal) else None
+
+
+def can_import(user: Any, portal: Any) -> bool:
+    return import_scope(user, portal) is not None
 
 
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
     """Upload a SKOS file; every violation is listed (with the concept URI), nothing stored."""
-    if not can_import(request.user, getattr(request, "portal", None)):
+    scope = import_scope(request.user, getattr(request, "portal", None))
+    if scope is None:
         raise PermissionDenied
-    context: dict[str, Any] = {"formats": skos.FORMATS}
+    context: dict[str, Any] = {"formats": skos.FORMATS, "scope": scope}
+    if scope.portal is not None:
+        context["own_schemes"] = ConceptScheme.objects.filter(portal=scope.portal)
     upload: Any = request.FILES.get("file")
     if request.method == "POST" and upload is not None:
         fmt = request.POST.get("format") or _suffix_format(upload.name or "")
         try:
             report = skos.import_graph(
-                skos.read(upload.read(), fmt), request.POST.get("scheme") or None
+                skos.read(upload.read(), fmt),
+                request.POST.get("scheme") or None,
+                portal=scope.portal,
+                replace=bool(request.POST.get("replace")),
             )
         except skos.ImportFailed as failed:
             context["violations"] = failed.violations
@@ -316,8 +340,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return render(request, "vocabularies/import.html", context, status=400)
         messages.success(
             request,
-            _("%(s)s scheme(s), %(c)s concept(s) (%(n)s new) imported.")
-            % {"s": report.schemes, "c": report.concepts, "n": report.created},
+            _("%(s)s scheme(s), %(c)s concept(s) (%(n)s new, %(r)s removed) imported.")
+            % {"s": report.schemes, "c": report.concepts, "n": report.created, "r": report.removed},
         )
         return HttpResponseRedirect(reverse("vocabularies:index"))
     return render(request, "vocabularies/import.html", context)

@@ -21,6 +21,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scheme", help="scheme identifier for concepts that name none (skos:inScheme)"
         )
+        parser.add_argument(
+            "--portal",
+            help="portal code: import as that national portal's vocabulary (new schemes belong "
+            "to it; shared schemes and other portals' schemes are refused)",
+        )
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="remove the concepts of the file's schemes that the file no longer lists",
+        )
 
     def handle(self, *args: object, **options: object) -> None:
         path = Path(str(options["file"]))
@@ -28,9 +38,19 @@ class Command(BaseCommand):
         if not fmt:
             raise CommandError(f"Cannot tell the format of {path.name}; pass --format.")
         scheme = options["scheme"]
+        portal = None
+        if options["portal"]:
+            from clearinghouse.portals.models import Portal
+
+            portal = Portal.objects.filter(code=str(options["portal"])).first()
+            if portal is None:
+                raise CommandError(f"No portal with code {options['portal']!r}.")
         try:
             report = skos.import_graph(
-                skos.read(path.read_bytes(), fmt), str(scheme) if scheme else None
+                skos.read(path.read_bytes(), fmt),
+                str(scheme) if scheme else None,
+                portal=portal,
+                replace=bool(options["replace"]),
             )
         except skos.ImportFailed as failed:
             for violation in failed.violations:
@@ -40,5 +60,5 @@ class Command(BaseCommand):
             ) from None
         self.stdout.write(
             f"{report.schemes} scheme(s), {report.concepts} concept(s) "
-            f"({report.created} new) imported."
+            f"({report.created} new, {report.removed} removed) imported."
         )
