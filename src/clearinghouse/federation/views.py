@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from clearinghouse.federation import dcat, provider
+from clearinghouse.federation import cbdjson, dcat, provider
+from clearinghouse.records.models import Record
 
 CBD_XSD = Path(__file__).resolve().parent / "schemas" / "cbd.xsd"
 CONTENT_TYPE = "text/xml; charset=utf-8"
@@ -84,5 +85,24 @@ def catalog(request: HttpRequest, fmt: str | None = None) -> HttpResponse:
         query = request.GET.copy()
         query["page"] = str(page + 1)
         response["Link"] = f'<{request.path}?{query.urlencode()}>; rel="next"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def cbd_record(request: HttpRequest, uid: str) -> HttpResponse:
+    """``/cbd/records/<uid>.json``: the published CBD document, exactly as stored."""
+    record = (
+        Record.objects.select_related("published")
+        .filter(uid=uid, portal=request.portal)  # type: ignore[attr-defined]
+        .first()
+    )
+    if record is None or record.published is None:
+        return JsonResponse({"detail": f"No published record {uid}"}, status=404)
+    if record.deleted_at is not None:
+        return JsonResponse({"detail": f"Record {uid} was deleted"}, status=410)
+    response = JsonResponse(
+        cbdjson.export(record), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
     response["Access-Control-Allow-Origin"] = "*"
     return response
