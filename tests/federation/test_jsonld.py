@@ -132,3 +132,18 @@ def test_the_cached_page_carries_it(client: Any, local_portal: Any) -> None:
     second = client.get(f"/en/r/{record.uid}/", HTTP_HOST=HOST)  # served from the page cache
     assert first.content == second.content
     assert b'<script type="application/ld+json">' in second.content
+
+
+def test_date_published_is_the_first_publication(client: Any, benin: Any, jean: Any) -> None:
+    from clearinghouse.records import services
+    from clearinghouse.records.models import Revision
+    from tests.factories import valid_document
+
+    record = services.create_draft(benin, jean, "resource", valid_document("resource"))
+    services.publish(record, jean)
+    services.edit_published(record, jean)
+    services.publish(record, jean)
+    first = Revision.objects.get(record=record, number=1).published_at
+    data = page_jsonld(client, record.uid)
+    assert data["datePublished"] == first.isoformat()
+    assert data["dateModified"] != data["datePublished"]

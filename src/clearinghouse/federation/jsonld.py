@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from clearinghouse.federation.sets import targets_of
 from clearinghouse.records.fields import StringList
-from clearinghouse.records.models import Record
+from clearinghouse.records.models import Record, Revision
 from clearinghouse.records.types import RECORD_TYPES
 from clearinghouse.vocabularies import labels
 from clearinghouse.vocabularies.models import Concept
@@ -80,6 +80,18 @@ def _country(document: dict[str, Any], name: str = "country") -> str:
     return ident.upper() if isinstance(ident, str) else ""
 
 
+def first_published(record: Record) -> dt.datetime | None:
+    """When the record was first published: its first revision (no query while it has one)."""
+    annotated = getattr(record, "first_issued", None)
+    if annotated is not None:
+        return annotated
+    revision = record.published
+    if revision is None or revision.number == 1:
+        return record.published_at
+    first = Revision.objects.filter(record=record, number=1).values_list("published_at").first()
+    return first[0] if first else record.published_at
+
+
 def describe(record: Record, document: dict[str, Any], url: str) -> dict[str, Any]:
     """The schema.org description of a published record, as a JSON-LD object."""
     schema = record.schema
@@ -115,7 +127,7 @@ def describe(record: Record, document: dict[str, Any], url: str) -> dict[str, An
         data["description"] = _lang_values(summary)
     if kind in HAS_LANGUAGE and languages:
         data["inLanguage"] = languages
-    published = getattr(record, "first_issued", None) or record.published_at
+    published = first_published(record)
     if kind in CREATIVE_WORKS:
         data["datePublished"] = _iso(published)
         data["dateModified"] = _iso(record.updated_at)
