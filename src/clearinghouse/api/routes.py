@@ -84,6 +84,28 @@ class DraftIn(Schema):
     strict: bool = True
 
 
+class CbdImportIn(Schema):
+    documents: list[dict[str, Any]]
+
+
+class CbdIssueOut(IssueOut):
+    parameters: dict[str, str] | None = None
+
+
+class CbdDocumentOut(Schema):
+    index: int
+    identifier: str
+    schema_name: str
+    uid: str = ""
+    errors: list[CbdIssueOut]
+
+
+class CbdImportOut(Schema):
+    imported: bool
+    count: int
+    documents: list[CbdDocumentOut]
+
+
 class DraftUpdate(Schema):
     document: dict[str, Any]
     strict: bool = True
@@ -414,6 +436,31 @@ def act_on_request(
 
 
 from clearinghouse.cooperation.api import router as cooperation_router  # noqa: E402
+
+
+@api.post(
+    "/import/cbd",
+    auth=AUTH,
+    response={201: CbdImportOut, 400: CbdImportOut, 403: ErrorOut},
+    tags=["drafts"],
+)
+def import_cbd(request: HttpRequest, payload: CbdImportIn) -> Any:
+    """Import CBD documents as drafts: all of them, or none when any has an error (400 lists
+    every error of every document with its CBD code)."""
+    from clearinghouse.federation import cbdjson
+
+    portal = _portal(request)
+    if not permissions.can_draft(request.user, portal):
+        return 403, {"detail": "You cannot create records on this portal."}
+    try:
+        result = cbdjson.import_documents(portal, payload.documents, request.user)
+    except ValueError as exc:
+        raise HttpError(400, str(exc)) from exc
+    out = result.as_cbd()
+    for doc in out["documents"]:
+        doc["schema_name"] = doc.pop("schema")
+    return (201 if result.imported else 400), out
+
 
 api.add_router("/cooperation/", cooperation_router)
 

@@ -18,8 +18,10 @@ from django.http import (
     HttpResponseNotModified,
 )
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone, translation
 
+from clearinghouse.federation import jsonld
 from clearinghouse.portals import permissions
 from clearinghouse.portals.models import Portal, PortalKind, PortalStatus
 from clearinghouse.records import presentation
@@ -142,6 +144,9 @@ def _render_document(request: HttpRequest, record: Record, revision: Revision) -
     language = translation.get_language() or "en"
     rtype = get_type(record.schema)
     title, fallback, title_lang = presentation.title_of(rtype, revision.document, language)
+    # schema.org JSON-LD, part of the rendered page (and so of the cached page and its ETag).
+    page_url = request.build_absolute_uri(reverse("web:record", args=[record.uid]))
+    described = jsonld.describe(record, revision.document, page_url)
     return render(
         request,
         "web/record.html",
@@ -158,6 +163,7 @@ def _render_document(request: HttpRequest, record: Record, revision: Revision) -
             # Revisions are numbered 1, 2, … and deleted only with their record, so the
             # latest one's number is their count (no COUNT query on every page view).
             "revision_count": record.published.number if record.published else 1,
+            "jsonld": jsonld.script(described),
         },
     )
 
