@@ -10,5 +10,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", public.health, name="health"),
     path("", public.root, name="root"),
-    *i18n_patterns(path("", include("clearinghouse.web.urls")), prefix_default_language=True),
+    *i18n_patterns(
+        path("", include("clearinghouse.web.urls")),
+        path("", include("clearinghouse.search.urls")),
+        prefix_default_language=True,
+    ),
 ]

@@ -406,4 +406,8 @@ def act_on_request(
     return _request_out(item, request.user)
 
 
+from clearinghouse.search.api import router as search_router  # noqa: E402
+
+api.add_router("/search", search_router)
+
 __all__ = ["api", "settings"]

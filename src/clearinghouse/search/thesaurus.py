@@ -1,0 +1,124 @@
+"""An in-process snapshot of the vocabularies for indexing and query expansion.
+
+A few hundred concepts (GBF goals and targets, subjects, countries, regions, small lists):
+loaded in one query and kept for ``TTL`` seconds, or until :func:`invalidate`."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from clearinghouse.search.text import STOPWORDS, same_word, tokens
+
+TTL = 300.0
+# Schemes whose labels a query may match (expansion); small lists ("High", "National") may not.
+EXPANDABLE = frozenset({"gbf-targets", "gbf-goals", "cbd-subjects", "countries", "regions"})
+
+
+@dataclass
+class Thesaurus:
+    scheme: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # id → lang → labels
+    pref: dict[str, dict[str, str]] = field(default_factory=dict)
+    definitions: dict[str, dict[str, str]] = field(default_factory=dict)
+    broader: dict[str, set[str]] = field(default_factory=dict)
+    narrower: dict[str, set[str]] = field(default_factory=dict)
+    # (concept id, folded words of one label) for query matching
+    label_words: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    loaded_at: float = 0.0
+
+    def label(self, identifier: str, language: str) -> str:
+        from clearinghouse.records.i18n import pick
+
+        return pick(self.pref.get(identifier), language).text or identifier
+
+    def ancestors(self, identifier: str) -> set[str]:
+        out: set[str] = set()
+        todo = list(self.broader.get(identifier, ()))
+        while todo:
+            c = todo.pop()
+            if c not in out:
+                out.add(c)
+                todo.extend(self.broader.get(c, ()))
+        return out
+
+    def descendants(self, identifier: str) -> set[str]:
+        out: set[str] = set()
+        todo = list(self.narrower.get(identifier, ()))
+        while todo:
+            c = todo.pop()
+            if c not in out:
+                out.add(c)
+                todo.extend(self.narrower.get(c, ()))
+        return out
+
+    def match(self, terms: list[str]) -> list[str]:
+        """Concepts one of whose labels (any language) contains every query word (compared
+        by :func:`same_word`). Needs a non-numeric word: "2" alone matches nothing."""
+        words = [t for t in terms if t not in STOPWORDS]
+        if not words or all(w.isdigit() for w in words):
+            return []
+        found: list[str] = []
+        for ident, label in self.label_words:
+            if ident not in found and all(any(same_word(w, lw) for lw in label) for w in words):
+                found.append(ident)
+        return found
+
+    def expand(self, terms: list[str]) -> list[str]:
+        """Matched concepts and everything narrower (a region → its countries)."""
+        out: list[str] = []
+        for ident in self.match(terms):
+            for c in [ident, *sorted(self.descendants(ident))]:
+                if c not in out:
+                    out.append(c)
+        return out
+
+
+_cache: Thesaurus | None = None
+
+
+def invalidate() -> None:
+    global _cache
+    _cache = None
+
+
+def get() -> Thesaurus:
+    global _cache
+    if _cache is None or time.monotonic() - _cache.loaded_at > TTL:
+        _cache = _load()
+    return _cache
+
+
+def _load() -> Thesaurus:
+    from clearinghouse.vocabularies.models import Concept
+
+    th = Thesaurus(loaded_at=time.monotonic())
+    rows = Concept.objects.select_related("scheme").prefetch_related("broader")
+    for c in rows:
+        ident = c.identifier
+        th.scheme[ident] = c.scheme.identifier
+        th.pref[ident] = dict(c.pref_labels or {})
+        th.definitions[ident] = dict(c.definitions or {})
+        per_lang: dict[str, list[str]] = {}
+        for lang, text in (c.pref_labels or {}).items():
+            per_lang.setdefault(lang, []).append(text)
+        for lang, texts in (c.alt_labels or {}).items():
+            for text in texts if isinstance(texts, list) else [texts]:
+                if text not in per_lang.get(lang, []):
+                    per_lang.setdefault(lang, []).append(text)
+        for key in ("short", "title"):
+            for lang, text in ((c.extra or {}).get(key) or {}).items():
+                if isinstance(text, str) and text not in per_lang.get(lang, []):
+                    per_lang.setdefault(lang, []).append(text)
+        th.labels[ident] = per_lang
+        parents = {b.identifier for b in c.broader.all()}
+        th.broader[ident] = parents
+        for p in parents:
+            th.narrower.setdefault(p, set()).add(ident)
+        if c.scheme.identifier in EXPANDABLE and not c.deprecated:
+            for texts in per_lang.values():
+                for text in texts:
+                    words = tuple(t for t in tokens(text) if t not in STOPWORDS)
+                    if words:
+                        th.label_words.append((ident, words))
+    return th
