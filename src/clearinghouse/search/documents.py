@@ -36,6 +36,18 @@ class Entry:
     embed_texts: list[str] = field(default_factory=list)
 
 
+DATE_FIELDS = ("publicationDate", "date", "startDate", "adoptionDate")
+
+
+def _year(document: dict[str, Any]) -> str:
+    """The year of the record's own date (publication, event, …), if it has one."""
+    for name in DATE_FIELDS:
+        value = document.get(name)
+        if isinstance(value, str) and len(value) >= 4 and value[:4].isdigit():
+            return value[:4]
+    return ""
+
+
 def build(record: Record) -> Entry | None:
     """The index entry of a public record; ``None`` when the record is not public."""
     if not record.is_public or record.published is None or record.published_at is None:
@@ -87,7 +99,7 @@ def build(record: Record) -> Entry | None:
 
     labels: dict[str, list[str]] = {}
     facets: set[tuple[str, str]] = {("type", record.schema), ("portal", record.portal.code)}
-    facets.add(("year", str(record.published_at.year)))
+    facets.add(("year", _year(document) or str(record.published_at.year)))
     for scheme, ident in terms:
         for lang, items in th.labels.get(ident, {}).items():
             if lang in UN_LANGUAGES:
