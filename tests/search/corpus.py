@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
+
 from clearinghouse.portals.models import Membership, Portal, PortalKind, Role
 from clearinghouse.records import services
 from clearinghouse.records.models import Record
-from tests.factories import make_portal, make_user
+from tests.factories import make_portal
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "search_eval.json"
 PORTALS = {
@@ -63,7 +65,7 @@ def document(item: dict[str, Any]) -> dict[str, Any]:
 def load(keys: list[str] | None = None) -> dict[str, Record]:
     """Publish the corpus (or some of its records); returns key → record."""
     by_code = portals()
-    publisher = make_user(None, username="corpus-publisher")
+    publisher, _created = get_user_model().objects.get_or_create(username="corpus-publisher")
     for portal in by_code.values():
         Membership.objects.get_or_create(portal=portal, user=publisher, role=Role.MANAGER)
     out = {}

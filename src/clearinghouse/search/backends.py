@@ -73,6 +73,11 @@ class Backend:
             cur.execute(f"CREATE INDEX ix_sfac_fv_{tag} ON search_facet{suffix} (facet, value)")
             cur.execute(f"CREATE INDEX ix_sfac_rec_{tag} ON search_facet{suffix} (record_id)")
             self._create_text(cur, suffix, tag)
+            if suffix == SHADOW:
+                # How far a rebuild got (records published meanwhile land in the shadow too,
+                # so its highest record id says nothing).
+                cur.execute("CREATE TABLE search_rebuild_progress (last_id BIGINT NOT NULL)")
+                cur.execute("INSERT INTO search_rebuild_progress (last_id) VALUES (0)")
 
     def _create_text(self, cur: Any, suffix: str, tag: str) -> None:
         raise NotImplementedError
@@ -81,6 +86,18 @@ class Backend:
         with connection.cursor() as cur:
             for table in self._tables(suffix):
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
+            if suffix == SHADOW:
+                cur.execute("DROP TABLE IF EXISTS search_rebuild_progress")
+
+    def progress(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT last_id FROM search_rebuild_progress")
+            row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    def set_progress(self, last_id: int) -> None:
+        with connection.cursor() as cur:
+            cur.execute("UPDATE search_rebuild_progress SET last_id = %s", [last_id])
 
     def _tables(self, suffix: str) -> list[str]:
         return [f"search_record{suffix}", f"search_facet{suffix}", f"search_text{suffix}"]
@@ -91,6 +108,7 @@ class Backend:
             for live, new in zip(self._tables(LIVE), self._tables(SHADOW), strict=True):
                 cur.execute(f"DROP TABLE IF EXISTS {live}")
                 cur.execute(f"ALTER TABLE {new} RENAME TO {live}")
+            cur.execute("DROP TABLE IF EXISTS search_rebuild_progress")
 
     # --- writes ---------------------------------------------------------------------------
     def write(
@@ -135,12 +153,6 @@ class Backend:
 
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
         raise NotImplementedError
-
-    def max_record_id(self, suffix: str) -> int:
-        with connection.cursor() as cur:
-            cur.execute(f"SELECT MAX(record_id) FROM search_record{suffix}")
-            row = cur.fetchone()
-        return int(row[0] or 0) if row else 0
 
     def count(self, suffix: str = LIVE) -> int:
         with connection.cursor() as cur:

@@ -156,14 +156,17 @@ def parse_query(text: str | None) -> ParsedQuery:
             )
         )
     parsed = ParsedQuery(text=text)
+    plain: list[str] = []
     for i, part in enumerate(text.split('"')):
         words = tokens(part)
         if i % 2:
             if words:
                 parsed.phrases.append(words)
         else:
-            kept = [w for w in words if w not in STOPWORDS]
-            parsed.terms.extend(kept or ([] if parsed.phrases else words))
+            plain.extend(words)
+    kept = [w for w in plain if w not in STOPWORDS]
+    # A query of stop words only ("the who") is searched as typed.
+    parsed.terms = kept or ([] if parsed.phrases else plain)
     if not parsed.all_terms:
         raise QueryError(_("The query has no searchable words."))
     if len(parsed.all_terms) > MAX_QUERY_TERMS:

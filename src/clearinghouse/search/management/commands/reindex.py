@@ -1,7 +1,7 @@
 """Rebuild the search index into a shadow copy, then swap it in (the live index stays usable).
 
 Resumable: the shadow copy survives an interruption, and a new run continues after the highest
-record already in it (``--restart`` starts over). Records published meanwhile are written to
+record it had reached (``--restart`` starts over). Records published meanwhile are written to
 both copies by the incremental indexer, so nothing is lost."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
 
 from clearinghouse.records.models import Record
 from clearinghouse.search import indexing, thesaurus
@@ -47,7 +48,7 @@ class Command(BaseCommand):
         if opts["restart"]:
             backend.drop(SHADOW)
         if backend.table_exists("search_record_new"):
-            after = backend.max_record_id(SHADOW)
+            after = backend.progress()
             self.stdout.write(f"Resuming a rebuild after record {after}.")
         else:
             backend.create(SHADOW)
@@ -69,7 +70,9 @@ class Command(BaseCommand):
                 break
             records = list(Record.objects.filter(pk__in=ids).select_related("published", "portal"))
             entries, _gone = indexing.build_entries(records)
-            backend.write(entries, suffixes=[SHADOW])
+            with transaction.atomic():
+                backend.write(entries, suffixes=[SHADOW])
+                backend.set_progress(ids[-1])
             if not opts["no_vectors"]:
                 indexing.vectors(entries)
             after = ids[-1]
