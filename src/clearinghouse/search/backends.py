@@ -273,18 +273,22 @@ class SQLiteBackend(Backend):
             cur.execute(f"DELETE FROM {table} WHERE record_id IN ({_in(ids)})")
 
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM search_text{suffix}")
+        next_id = int(cur.fetchone()[0]) + 1
+        rows, folded = [], []
         for e in entries:
             for doc in e.docs:
-                cur.execute(
-                    f"INSERT INTO search_text{suffix} (record_id, lang, title, body) "
-                    f"VALUES (%s, %s, %s, %s)",
-                    [e.record_id, doc.lang, doc.title, doc.body],
-                )
-                rowid = cur.lastrowid
-                cur.execute(
-                    f"INSERT INTO search_fts{suffix} (rowid, title, body) VALUES (%s, %s, %s)",
-                    [rowid, fold(doc.title), fold(doc.body)],
-                )
+                rows.append((next_id, e.record_id, doc.lang, doc.title, doc.body))
+                folded.append((next_id, fold(doc.title), fold(doc.body)))
+                next_id += 1
+        cur.executemany(
+            f"INSERT INTO search_text{suffix} (id, record_id, lang, title, body) "
+            f"VALUES (%s, %s, %s, %s, %s)",
+            rows,
+        )
+        cur.executemany(
+            f"INSERT INTO search_fts{suffix} (rowid, title, body) VALUES (%s, %s, %s)", folded
+        )
 
     @staticmethod
     def expression(query: ParsedQuery, any_term: bool = False) -> str:

@@ -4,6 +4,7 @@ same on both backends, and safe: text is escaped, only ``<mark>`` is added."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -14,40 +15,61 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 WINDOW = 160  # characters of context
 
 
-def _matches(word: str, query: ParsedQuery) -> bool:
-    folded = tokens(word)
-    if not folded:
-        return False
-    return any(same_word(q, f) for q in query.all_terms for f in folded if not CJK_RUN.fullmatch(f))
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> tuple[str, ...]:
+    return tuple(tokens(word))
 
 
-def _spans(text: str, query: ParsedQuery) -> list[tuple[int, int]]:
-    spans = []
-    for m in _WORD.finditer(text):
-        if not CJK_RUN.search(m.group()) and _matches(m.group(), query):
-            spans.append((m.start(), m.end()))
-    cjk_terms = [t for t in query.all_terms if CJK_RUN.fullmatch(t)]
-    if cjk_terms:
-        for m in CJK_RUN.finditer(text):
-            run = m.group()
-            for i in range(len(run) - 1):
-                if run[i : i + 2] in cjk_terms:
-                    spans.append((m.start() + i, m.start() + i + 2))
-    spans.sort()
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+class Matcher:
+    """Which words of a text match the query (memoised: labels repeat across records)."""
+
+    def __init__(self, query: ParsedQuery) -> None:
+        self.terms = [t for t in query.all_terms if not CJK_RUN.fullmatch(t)]
+        self.cjk = {t for t in query.all_terms if CJK_RUN.fullmatch(t)}
+        self.seen: dict[str, bool] = {}
+
+    def word(self, word: str) -> bool:
+        hit = self.seen.get(word)
+        if hit is None:
+            folded = _fold_word(word)
+            hit = any(same_word(q, f) for q in self.terms for f in folded)
+            self.seen[word] = hit
+        return hit
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        spans = []
+        for m in _WORD.finditer(text):
+            w = m.group()
+            if self.cjk and CJK_RUN.search(w):
+                for run in CJK_RUN.finditer(w):
+                    r = run.group()
+                    for i in range(len(r) - 1):
+                        if r[i : i + 2] in self.cjk:
+                            start = m.start() + run.start() + i
+                            spans.append((start, start + 2))
+            elif self.terms and self.word(w):
+                spans.append((m.start(), m.end()))
+        spans.sort()
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def matches(self, text: str) -> bool:
+        if any(t in text for t in self.cjk):
+            return True
+        return any(self.word(m.group()) for m in _WORD.finditer(text))
 
 
-def score(text: str, query: ParsedQuery) -> int:
-    return len(_spans(text, query))
+def _spans(text: str, query: ParsedQuery | Matcher) -> list[tuple[int, int]]:
+    matcher = query if isinstance(query, Matcher) else Matcher(query)
+    return matcher.spans(text)
 
 
-def snippet(text: str, query: ParsedQuery, width: int = WINDOW) -> SafeString:
+def snippet(text: str, query: ParsedQuery | Matcher, width: int = WINDOW) -> SafeString:
     """A window of ``text`` around the first match, matches wrapped in ``<mark>``."""
     text = " ".join(text.split())
     spans = _spans(text, query)

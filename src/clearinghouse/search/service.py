@@ -184,10 +184,12 @@ def search(
         ranked = sem_ranked if effective == "semantic" else rrf(ranked, sem_ranked)
 
     facet_rows = backend.facets(ranked)
-    values_of = {
-        rid: {name: {v for f, v in facet_rows.get(rid, []) if f == name} for name in FACETS}
-        for rid in ranked
-    }
+    values_of: dict[int, dict[str, set[str]]] = {}
+    for rid in ranked:
+        vals: dict[str, set[str]] = {name: set() for name in FACETS}
+        for f, v in facet_rows.get(rid, ()):
+            vals[f].add(v)
+        values_of[rid] = vals
 
     def passes(rid: int, skip: str = "") -> bool:
         vals = values_of[rid]
@@ -229,6 +231,7 @@ def search(
     texts = backend.texts(on_page)
 
     th = thesaurus.get()
+    matcher = highlight.Matcher(parsed)
     results = Results(
         query=parsed.text,
         mode=effective,
@@ -251,7 +254,7 @@ def search(
             continue
         title = pick(info["titles"], language)
         docs = texts.get(rid, [])
-        best = _best_doc(docs, parsed, language)
+        best = _best_doc(docs, matcher, language)
         matched = []
         if rid in by_words:
             matched.append("words")
@@ -270,7 +273,7 @@ def search(
                 title=title.text or info["uid"],
                 title_lang=title.language,
                 published_at=info["published_at"][:10],
-                snippet=highlight.snippet(best[2], parsed) if best else SafeString(""),
+                snippet=highlight.snippet(best[2], matcher) if best else SafeString(""),
                 snippet_lang=best[0] if best else "",
                 score=round(1.0 / (1 + position[rid]), 4),
                 matched_by=matched,
@@ -281,12 +284,11 @@ def search(
 
 
 def _best_doc(
-    docs: list[tuple[str, str, str]], parsed: ParsedQuery, language: str
+    docs: list[tuple[str, str, str]], matcher: highlight.Matcher, language: str
 ) -> tuple[str, str, str] | None:
+    """The document to quote: the first with a match, in the reader's language first."""
     if not docs:
         return None
     order = {lang: i for i, lang in enumerate([language, *UN_LANGUAGES])}
-    return max(
-        docs,
-        key=lambda d: (highlight.score(d[2], parsed) > 0, d[0] == language, -order.get(d[0], 9)),
-    )
+    docs = sorted(docs, key=lambda d: order.get(d[0], 9))
+    return next((d for d in docs if matcher.matches(d[2])), docs[0])

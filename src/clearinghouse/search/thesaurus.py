@@ -23,8 +23,9 @@ class Thesaurus:
     definitions: dict[str, dict[str, str]] = field(default_factory=dict)
     broader: dict[str, set[str]] = field(default_factory=dict)
     narrower: dict[str, set[str]] = field(default_factory=dict)
-    # (concept id, folded words of one label) for query matching
+    # (concept id, folded words of one label) for query matching, and word → label indices
     label_words: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    word_index: dict[str, set[int]] = field(default_factory=dict)
     loaded_at: float = 0.0
 
     def label(self, identifier: str, language: str) -> str:
@@ -58,9 +59,19 @@ class Thesaurus:
         words = [t for t in terms if t not in STOPWORDS]
         if not words or all(w.isdigit() for w in words):
             return []
+        labels: set[int] | None = None
+        for w in dict.fromkeys(words):
+            hits: set[int] = set()
+            for word, indices in self.word_index.items():
+                if same_word(w, word):
+                    hits |= indices
+            labels = hits if labels is None else labels & hits
+            if not labels:
+                return []
         found: list[str] = []
-        for ident, label in self.label_words:
-            if ident not in found and all(any(same_word(w, lw) for lw in label) for w in words):
+        for i in sorted(labels or ()):
+            ident = self.label_words[i][0]
+            if ident not in found:
                 found.append(ident)
         return found
 
@@ -120,5 +131,7 @@ def _load() -> Thesaurus:
                 for text in texts:
                     words = tuple(t for t in tokens(text) if t not in STOPWORDS)
                     if words:
+                        for w in words:
+                            th.word_index.setdefault(w, set()).add(len(th.label_words))
                         th.label_words.append((ident, words))
     return th
