@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import translation
@@ -96,14 +96,15 @@ def _language(request: HttpRequest) -> str:
         "Full-text, thesaurus-aware and semantic search over the portal's published records "
         "(the central portal searches every portal). Facet filters are repeatable query "
         f"parameters: {', '.join(FACETS)} (e.g. `target=GBF-TARGET-02&target=GBF-TARGET-03`)."
-        " Plain words must all match; a phrase goes in double quotes; other syntax is a 400."
+        " `mode`: lexical, semantic or hybrid; `sort`: relevance or date. Plain words must all "
+        "match; a phrase goes in double quotes; other syntax (and an unknown mode) is a 400."
     ),
 )
 def search(
     request: HttpRequest,
     q: str = "",
-    mode: Literal["lexical", "semantic", "hybrid"] = "hybrid",
-    sort: Literal["relevance", "date"] = "relevance",
+    mode: str = "hybrid",
+    sort: str = "relevance",
     page: int = 1,
     page_size: int = 20,
 ) -> Any:
