@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Max
 
 from clearinghouse.search.models import RecordVector
 
@@ -97,10 +97,10 @@ _matrix = _Matrix()
 
 
 def _load_matrix() -> _Matrix:
-    stats = RecordVector.objects.filter(model=MODEL_NAME).aggregate(
-        n=Count("record_id"), last=Max("updated_at"), top=Max("record_id")
-    )
-    key = (stats["n"], stats["last"], stats["top"])
+    # Two index lookups (no count): a stored vector always gets a new updated_at. Vectors of
+    # removed records may linger in the copy; the service drops ids no longer indexed.
+    stats = RecordVector.objects.aggregate(last=Max("updated_at"), top=Max("record_id"))
+    key = (stats["last"], stats["top"])
     if key != _matrix.key:
         rows = list(
             RecordVector.objects.filter(model=MODEL_NAME)

@@ -106,14 +106,15 @@ def rrf(*rankings: Sequence[int], k: int = RRF_K) -> list[int]:
 
 
 def lexical(
-    parsed: ParsedQuery, portal_id: int | None, limit: int = CANDIDATES
+    parsed: ParsedQuery, portal_id: int | None, limit: int = CANDIDATES, expand: bool = True
 ) -> tuple[list[int], set[int], set[int], list[str]]:
     backend = get_backend()
     hits = backend.match(parsed, portal_id, limit)
     if not hits and len(parsed.all_terms) > 1:
         hits = backend.match(parsed, portal_id, limit, any_term=True)
     words = [rid for rid, _score in hits]
-    concepts = thesaurus.get().expand(parsed.all_terms) if not parsed.phrases else []
+    expand = expand and not parsed.phrases
+    concepts = thesaurus.get().expand(parsed.all_terms) if expand else []
     tagged = backend.with_values(concepts, portal_id, limit) if concepts else []
     ranked = rrf(words, tagged) if tagged else words
     return ranked, set(words), set(tagged), concepts
@@ -153,6 +154,7 @@ def search(
     page: int = 1,
     page_size: int = 20,
     language: str = "en",
+    expand: bool = True,
 ) -> Results:
     from django.utils.translation import gettext as _
 
@@ -174,7 +176,7 @@ def search(
     concepts: list[str] = []
     similarity: dict[int, float] = {}
     if effective in ("lexical", "hybrid"):
-        ranked, by_words, by_concept, concepts = lexical(parsed, portal_id)
+        ranked, by_words, by_concept, concepts = lexical(parsed, portal_id, expand=expand)
     if effective in ("semantic", "hybrid"):
         near = closest(
             parsed.text, portal_id, CANDIDATES if effective == "semantic" else SEMANTIC_K
@@ -184,26 +186,33 @@ def search(
         ranked = sem_ranked if effective == "semantic" else rrf(ranked, sem_ranked)
 
     facet_rows = backend.facets(ranked)
-    values_of: dict[int, dict[str, set[str]]] = {}
-    for rid in ranked:
-        vals: dict[str, set[str]] = {name: set() for name in FACETS}
-        for f, v in facet_rows.get(rid, ()):
-            vals[f].add(v)
-        values_of[rid] = vals
+    # Every indexed record has facet rows: this also drops stale vectors of removed records.
+    ranked = [rid for rid in ranked if rid in facet_rows]
 
-    def passes(rid: int, skip: str = "") -> bool:
-        vals = values_of[rid]
-        return all(name == skip or vals[name] & set(sel) for name, sel in filters.items() if sel)
+    # One pass: a record counts for facet F when it passes every selected filter but F's own.
+    active = {name: set(sel) for name, sel in filters.items() if sel}
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    selected: list[int] = []
+    for rid in ranked:
+        rows = facet_rows[rid]
+        fails = [
+            name for name, sel in active.items() if not any(f == name and v in sel for f, v in rows)
+        ]
+        if not fails:
+            selected.append(rid)
+            for f, v in rows:
+                counts[f][v] += 1
+        elif len(fails) == 1:
+            only = fails[0]
+            for f, v in rows:
+                if f == only:
+                    counts[f][v] += 1
 
     facets: list[Facet] = []
     portals: dict[int | str, Any] = {p.code: p for p in Portal.objects.all()}
     for name in FACETS:
-        counts: Counter[str] = Counter()
-        for rid in ranked:
-            if passes(rid, skip=name):
-                counts.update(values_of[rid][name])
         chosen = set(filters.get(name, []))
-        top = [v for v, _n in counts.most_common(FACET_VALUES)]
+        top = [v for v, _n in counts[name].most_common(FACET_VALUES)]
         top += [v for v in chosen if v not in top]
         if name == "year":
             top.sort(reverse=True)
@@ -211,13 +220,14 @@ def search(
             Facet(
                 name,
                 [
-                    FacetValue(v, _facet_label(name, v, language, portals), counts[v], v in chosen)
+                    FacetValue(
+                        v, _facet_label(name, v, language, portals), counts[name][v], v in chosen
+                    )
                     for v in top
                 ],
             )
         )
 
-    selected = [rid for rid in ranked if passes(rid)]
     position = {rid: i for i, rid in enumerate(selected)}
     meta = backend.records(selected) if sort == "date" else {}
     if sort == "date":
