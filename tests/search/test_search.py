@@ -33,9 +33,10 @@ def test_region_expands_to_its_countries(publish_corpus: Callable, central: Any)
     records = publish_corpus("r01", "r02", "r05")  # Benin, Peru, China
     res = service.search("Western Africa", central, mode="lexical")
     assert keys(res, records) == ["r01"]
-    # Countries are narrower than their most specific M49 region (as the vocabulary has it).
-    res = service.search("Amérique du Sud", central, mode="lexical")
+    res = service.search("Amérique latine", central, mode="lexical")  # → South America → Peru
     assert keys(res, records) == ["r02"]
+    res = service.search("Азия", central, mode="lexical")  # Asia → Eastern Asia → China
+    assert keys(res, records) == ["r05"]
 
 
 def test_chinese_arabic_russian(publish_corpus: Callable, central: Any) -> None:
@@ -66,6 +67,8 @@ def test_snippets_are_escaped(publish_corpus: Callable, central: Any) -> None:
         ("portal", "pe", {"r02", "r09"}),
         ("country", "bf", {"r08"}),
         ("region", "m49-011", {"r01", "r08"}),  # Western Africa
+        ("region", "m49-002", {"r01", "r08"}),  # Africa (two levels up)
+        ("region", "m49-419", {"r02", "r09"}),  # Latin America and the Caribbean
         ("target", "GBF-TARGET-03", {"r08", "r09"}),
         ("subject", "CBD-SUBJECT-FOREST", {"r02"}),
         ("language", "fr", {"r01", "r08"}),

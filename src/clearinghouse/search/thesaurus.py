@@ -100,6 +100,26 @@ def get() -> Thesaurus:
     return _cache
 
 
+def _m49_parents() -> dict[str, str]:
+    """Region → parent region from the UN M49 table the vocabulary was loaded from (the
+    vocabulary keeps countries under their most specific region, and regions flat)."""
+    import csv
+
+    from clearinghouse.vocabularies.seed import DATA
+
+    parents: dict[str, str] = {}
+    with open(DATA / "UNSD-en.csv", encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            chain = [
+                row[f"{level} Code"].strip()
+                for level in ("Region", "Sub-region", "Intermediate Region")
+                if row[f"{level} Code"].strip()
+            ]
+            for parent, child in zip(chain, chain[1:], strict=False):
+                parents[f"m49-{child}"] = f"m49-{parent}"
+    return parents
+
+
 def _load() -> Thesaurus:
     from clearinghouse.vocabularies.models import Concept
 
@@ -122,10 +142,7 @@ def _load() -> Thesaurus:
                 if isinstance(text, str) and text not in per_lang.get(lang, []):
                     per_lang.setdefault(lang, []).append(text)
         th.labels[ident] = per_lang
-        parents = {b.identifier for b in c.broader.all()}
-        th.broader[ident] = parents
-        for p in parents:
-            th.narrower.setdefault(p, set()).add(ident)
+        th.broader[ident] = {b.identifier for b in c.broader.all()}
         if c.scheme.identifier in EXPANDABLE and not c.deprecated:
             for texts in per_lang.values():
                 for text in texts:
@@ -134,4 +151,10 @@ def _load() -> Thesaurus:
                         for w in words:
                             th.word_index.setdefault(w, set()).add(len(th.label_words))
                         th.label_words.append((ident, words))
+    for child, parent in _m49_parents().items():
+        if child in th.scheme and parent in th.scheme:
+            th.broader.setdefault(child, set()).add(parent)
+    for ident, parents in th.broader.items():
+        for p in parents:
+            th.narrower.setdefault(p, set()).add(ident)
     return th
