@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from clearinghouse.search.text import STOPWORDS, same_word, tokens
 
@@ -115,7 +116,7 @@ def _m49_parents() -> dict[str, str]:
                 for level in ("Region", "Sub-region", "Intermediate Region")
                 if row[f"{level} Code"].strip()
             ]
-            for parent, child in zip(chain, chain[1:], strict=False):
+            for parent, child in pairwise(chain):
                 parents[f"m49-{child}"] = f"m49-{parent}"
     return parents
 
