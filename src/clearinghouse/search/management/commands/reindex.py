@@ -85,7 +85,8 @@ class Command(BaseCommand):
                     out.write("\nStopped; run again to resume.\n")
                 return
         if out is not None:
-            progress(done, total, started, out)
+            if not processed:
+                progress(done, total, started, out)
             out.write("\n")
         backend.swap()
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {backend.count()} records."))
