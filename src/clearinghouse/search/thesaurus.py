@@ -1,7 +1,7 @@
 """An in-process snapshot of the vocabularies for indexing and query expansion.
 
 A few hundred concepts (GBF goals and targets, subjects, countries, regions, small lists):
-loaded in one query and kept for ``TTL`` seconds, or until :func:`invalidate`."""
+loaded in two queries and kept for ``TTL`` seconds, or until :func:`invalidate`."""
 
 from __future__ import annotations
 
