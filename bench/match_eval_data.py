@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (multilingual test data)
 """Evaluation set for matchmaking: realistic provider profiles and requests (CBD documents),
 each request with its known good matches (2 = excellent, 1 = good).
 

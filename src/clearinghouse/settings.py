@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "clearinghouse.web",
     "clearinghouse.api",
     "clearinghouse.federation",
+    "clearinghouse.search",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,8 @@ CLEARINGHOUSE_LOCK_MINUTES = env_int("CLEARINGHOUSE_LOCK_MINUTES", 30)
 CLEARINGHOUSE_MAX_ATTACHMENT_MB = env_int("CLEARINGHOUSE_MAX_ATTACHMENT_MB", 50)
 CLEARINGHOUSE_STRICT_HOSTS = env_bool("CLEARINGHOUSE_STRICT_HOSTS", False)
 CLEARINGHOUSE_PAGE_SIZE = env_int("CLEARINGHOUSE_PAGE_SIZE", 20)
+# Semantic search with the sentence-encoder package, when installed (docs/search.md).
+CLEARINGHOUSE_SEARCH_SEMANTIC = env_bool("CLEARINGHOUSE_SEARCH_SEMANTIC", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

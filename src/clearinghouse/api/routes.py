@@ -468,4 +468,8 @@ from clearinghouse.vocabularies.api import router as vocabularies_router  # noqa
 
 api.add_router("/vocab/", vocabularies_router)
 
+from clearinghouse.search.api import router as search_router  # noqa: E402
+
+api.add_router("/search", search_router)
+
 __all__ = ["api", "settings"]

@@ -19,6 +19,7 @@ from clearinghouse.portals import permissions
 from clearinghouse.portals.models import AuditEntry, Portal
 from clearinghouse.records.errors import RecordInvalid
 from clearinghouse.records.models import Draft, Record, Revision, new_uid
+from clearinghouse.records.signals import public_changed
 from clearinghouse.records.types import get_type
 from clearinghouse.records.validation import validate
 
@@ -224,6 +225,7 @@ def _publish_now(record: Record, user: Any) -> Revision:
         draft.delete()
         record.refresh_from_db()
         _audit(record.portal, user, "record.publish", record, revision=number)
+        _announce(record)
     return revision
 
 
@@ -235,6 +237,15 @@ def delete_record(record: Record, user: Any) -> None:
         Draft.objects.filter(record=record).delete()
         record.refresh_from_db()
         _audit(record.portal, user, "record.delete", record)
+        _announce(record)
+
+
+def _announce(record: Record) -> None:
+    """Tell listeners (the search index) once the change is committed, never before."""
+    pk = record.pk
+    transaction.on_commit(
+        lambda: public_changed.send_robust(sender=Record, record_id=pk), robust=True
+    )
 
 
 def visible_records(portal: Portal) -> Any:

@@ -1,0 +1,93 @@
+"""Rebuild the search index into a shadow copy, then swap it in (the live index stays usable).
+
+Resumable: the shadow copy survives an interruption, and a new run continues after the highest
+record it had reached (``--restart`` starts over). Records published meanwhile are written to
+both copies by the incremental indexer, so nothing is lost."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from clearinghouse.records.models import Record
+from clearinghouse.search import indexing, thesaurus
+from clearinghouse.search.backends import LIVE, SHADOW, get_backend
+
+
+def progress(done: int, total: int, started: float, out: Any) -> None:
+    width = 30
+    frac = done / total if total else 1.0
+    bar = "#" * int(frac * width)
+    rate = done / max(time.monotonic() - started, 1e-6)
+    out.write(f"\r[{bar:<{width}}] {done}/{total} records ({rate:.0f}/s)")
+    out.flush()
+
+
+class Command(BaseCommand):
+    help = "Rebuild the search index (and sentence vectors) into a shadow copy and swap it in."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--batch", type=int, default=200)
+        parser.add_argument("--restart", action="store_true", help="discard a partial rebuild")
+        parser.add_argument(
+            "--no-vectors", action="store_true", help="skip sentence vectors (lexical only)"
+        )
+        parser.add_argument(
+            "--stop-after", type=int, default=0, help="stop after N records (to test resuming)"
+        )
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        backend = get_backend()
+        thesaurus.invalidate()
+        if not backend.table_exists("search_record"):
+            backend.create(LIVE)
+        if opts["restart"]:
+            backend.drop(SHADOW)
+        if backend.table_exists("search_record_new"):
+            after = backend.progress()
+            self.stdout.write(f"Resuming a rebuild after record {after}.")
+        else:
+            backend.create(SHADOW)
+            after = 0
+        public = Record.objects.filter(published__isnull=False, deleted_at__isnull=True)
+        total = public.count()
+        done = public.filter(pk__lte=after).count()
+        started = time.monotonic()
+        out = self.stdout if opts["verbosity"] else None
+        stop_after = opts["stop_after"]
+        processed = 0
+        while True:
+            ids = list(
+                public.filter(pk__gt=after)
+                .order_by("pk")
+                .values_list("pk", flat=True)[: opts["batch"]]
+            )
+            if not ids:
+                break
+            records = list(Record.objects.filter(pk__in=ids).select_related("published", "portal"))
+            entries, _gone = indexing.build_entries(records)
+            with transaction.atomic():
+                backend.write(entries, suffixes=[SHADOW])
+                backend.set_progress(ids[-1])
+            if not opts["no_vectors"]:
+                indexing.vectors(entries)
+            after = ids[-1]
+            done += len(ids)
+            processed += len(ids)
+            if out is not None:
+                progress(done, total, started, out)
+            if stop_after and processed >= stop_after:
+                if out is not None:
+                    out.write("\nStopped; run again to resume.\n")
+                return
+        if out is not None:
+            if not processed:
+                progress(done, total, started, out)
+            out.write("\n")
+        backend.swap()
+        self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {backend.count()} records."))
+        sys.stdout.flush()

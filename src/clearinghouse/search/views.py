@@ -1,0 +1,80 @@
+"""The search page: /<lang>/search?q=… — a plain GET form; facets are links (no JavaScript)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+
+from clearinghouse.portals.models import Portal
+from clearinghouse.search import service
+from clearinghouse.search.documents import FACETS
+from clearinghouse.search.text import QueryError
+
+
+def _query(params: list[tuple[str, str]]) -> str:
+    return "?" + urlencode(params)
+
+
+def search_page(request: HttpRequest) -> HttpResponse:
+    language = translation.get_language() or "en"
+    portal: Portal = request.portal  # type: ignore[attr-defined]
+    q = request.GET.get("q", "")
+    mode = request.GET.get("mode", "hybrid")
+    sort = request.GET.get("sort", "relevance")
+    filters = {name: request.GET.getlist(name) for name in FACETS if name in request.GET}
+    base: list[tuple[str, str]] = [
+        (k, str(v)) for k, v in request.GET.items() if k in ("q", "mode", "sort")
+    ]
+    chosen: list[tuple[str, str]] = [(name, v) for name, vs in filters.items() for v in vs]
+    context: dict[str, Any] = {"q": q, "mode": mode, "sort": sort, "error": "", "results": None}
+    status = 200
+    if q.strip() or "q" in request.GET:
+        try:
+            page = int(request.GET.get("page", "1"))
+        except ValueError:
+            page = 1
+        try:
+            results = service.search(
+                q,
+                portal,
+                mode=mode,
+                filters=filters,
+                sort=sort,
+                page=page,
+                language=language,
+            )
+        except QueryError as exc:
+            context["error"] = str(exc)
+            status = 400
+        else:
+            hosts: dict[int, str] = {}
+            for p in Portal.objects.prefetch_related("hosts"):
+                first = next(iter(p.hosts.all()), None)
+                if first is not None:
+                    hosts[p.pk] = first.host
+            for hit in results.hits:
+                path = reverse("web:record", args=[hit.uid])
+                local = hit.portal_id == portal.pk or hit.portal_id not in hosts
+                hit.url = path if local else f"//{hosts[hit.portal_id]}{path}"  # type: ignore[attr-defined]
+            for facet in results.facets:
+                for value in facet.values:
+                    pair = (facet.name, value.value)
+                    toggled = (
+                        [c for c in chosen if c != pair] if value.selected else [*chosen, pair]
+                    )
+                    value.url = _query(base + toggled)  # type: ignore[attr-defined]
+            pages = {
+                "previous": _query([*base, *chosen, ("page", str(results.page - 1))])
+                if results.page > 1
+                else "",
+                "next": _query([*base, *chosen, ("page", str(results.page + 1))])
+                if results.page < results.pages
+                else "",
+            }
+            context.update(results=results, pages=pages, chosen=chosen)
+    return render(request, "search/search.html", context, status=status)
