@@ -210,3 +210,96 @@ def test_selection_needs_a_budget(central: Any, helpdesk: Any) -> None:
     call = publish_call(central, helpdesk, applicationDeadline=deadline)
     with pytest.raises(CooperationError, match="no total budget"):
         grants.selection(call)
+
+
+def test_helpdesk_ranking_page_without_javascript(call: Any, helpdesk: Any) -> None:
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    r1, r2 = reviewer("r1", "fr", "A"), reviewer("r2", "de", "B")
+    a = proposal(call, helpdesk, 1, amount=30000)
+    b = proposal(call, helpdesk, 2, amount=30000)
+    desk = Client(HTTP_HOST="testserver")
+    assert desk.login(username="laila", password=PASSWORD)
+    page = f"/en/cooperation/grants/{call.uid}/ranking/"
+    assert page in desk.get("/en/cooperation/grants/").content.decode()
+    followed = desk.post(page, {"op": "assign", "k": "2"}, follow=True)
+    assert "Reviewers assigned to 2 proposals." in followed.content.decode()
+    # Reviewers score each criterion on the proposal page.
+    reviewer_client = Client(HTTP_HOST="testserver")
+    assert reviewer_client.login(username="r1", password=PASSWORD)
+    form = reviewer_client.get(f"/en/cooperation/proposals/{a.pk}/").content.decode()
+    assert 'name="score_relevance"' in form and "(30 %)" in form
+    bad = reviewer_client.post(
+        f"/en/cooperation/proposals/{a.pk}/do/",
+        {"op": "review", "score_relevance": "9"},
+        follow=True,
+    )
+    assert "Relevance to the GBF targets: give a whole score from 1 to 5." in bad.content.decode()
+    for item, score in ((a, 5), (b, 3)):
+        item.refresh_from_db()
+        for user in (r1, r2):
+            grants.review(item, user, score)
+    html = desk.get(page).content.decode()
+    assert "Budget used by the selection" in html and "USD 30,000" in html
+    assert "Selected: rank 1" in html and "Not selected: rank 2" in html
+    assert "Confirm the selection" in html
+    done = desk.post(page, {"op": "confirm"}, follow=True)
+    assert "1 awarded, 1 declined" in done.content.decode()
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.state, b.state) == (grants.AWARDED, grants.DECLINED)
+    other = Client(HTTP_HOST="testserver")
+    assert other.login(username="r1", password=PASSWORD)
+    assert other.get(page).status_code == 404
+
+
+def test_selection_api(call: Any, helpdesk: Any) -> None:
+    from django.test import Client
+
+    from clearinghouse.api.auth import issue_token
+
+    desk = Client(HTTP_HOST="testserver", HTTP_AUTHORIZATION=f"Bearer {issue_token(helpdesk)}")
+    make_user(username="r1")
+    saved = desk.put(
+        "/api/cooperation/grants/reviewers",
+        {"username": "r1", "country": "FR", "organization": "A"},
+        content_type="application/json",
+    )
+    assert saved.status_code == 400 and "two-letter ISO code" in saved.json()["detail"]
+    saved = desk.put(
+        "/api/cooperation/grants/reviewers",
+        {"username": "r1", "country": "fr", "organization": "A", "languages": ["LANG-FR"]},
+        content_type="application/json",
+    )
+    assert saved.status_code == 200 and saved.json()["load"] == 0
+    item = proposal(call, helpdesk, 1, country="fr")
+    base = f"/api/cooperation/grants/calls/{call.uid}"
+    refused = desk.post(f"{base}/reviewers", {"k": 1}, content_type="application/json")
+    assert refused.status_code == 409 and f"(#{item.pk})" in refused.json()["detail"]
+    reviewer("r2", "de", "B")
+    assigned = desk.post(f"{base}/reviewers", {"k": 1}, content_type="application/json")
+    assert assigned.json() == {str(item.pk): ["r2"]}
+    r2 = grants.get_user_model().objects.get(username="r2")
+    r2_api = Client(HTTP_HOST="testserver", HTTP_AUTHORIZATION=f"Bearer {issue_token(r2)}")
+    review = r2_api.post(
+        f"/api/cooperation/grants/proposals/{item.pk}/review",
+        {"scores": {"relevance": 5, "feasibility": 4, "capacity": 4, "budget": 4}},
+        content_type="application/json",
+    )
+    assert review.status_code == 409 and "Sustainability and impact" in review.json()["detail"]
+    scores = {"relevance": 5, "feasibility": 4, "capacity": 4, "budget": 4, "sustainability": 4}
+    review = r2_api.post(
+        f"/api/cooperation/grants/proposals/{item.pk}/review",
+        {"scores": scores},
+        content_type="application/json",
+    )
+    assert review.json()["average_score"] == 4.3 and review.json()["criteria"]["relevance"] == 5
+    assert r2_api.get(f"{base}/ranking").status_code == 403
+    ranking = desk.get(f"{base}/ranking").json()
+    assert ranking["used"] == 10000 and ranking["ranking"][0]["selected"]
+    confirmed = desk.post(f"{base}/selection", {}, content_type="application/json")
+    assert confirmed.status_code == 200
+    item.refresh_from_db()
+    assert item.state == grants.AWARDED

@@ -559,7 +559,7 @@ def knapsack(amounts: list[float], scores: list[float], budget: float) -> set[in
     return chosen
 
 
-def _money(amount: float) -> str:
+def money(amount: float) -> str:
     return f"USD {amount:,.0f}"
 
 
@@ -602,11 +602,11 @@ def selection(call: Record) -> Selection:
             r.reason = _(
                 "Selected: rank %(rank)s, score %(score)s; the %(amount)s requested fit in the "
                 "budget together with the other selected proposals."
-            ) % {"rank": r.rank, "score": r.score, "amount": _money(r.amount)}
+            ) % {"rank": r.rank, "score": r.score, "amount": money(r.amount)}
         elif r.amount > budget:
             r.reason = _(
                 "Not selected: the %(amount)s requested exceed the whole budget of %(budget)s."
-            ) % {"amount": _money(r.amount), "budget": _money(budget)}
+            ) % {"amount": money(r.amount), "budget": money(budget)}
         else:
             r.reason = _(
                 "Not selected: rank %(rank)s, score %(score)s; the %(amount)s requested do not "
@@ -615,8 +615,8 @@ def selection(call: Record) -> Selection:
             ) % {
                 "rank": r.rank,
                 "score": r.score,
-                "amount": _money(r.amount),
-                "left": _money(left),
+                "amount": money(r.amount),
+                "left": money(left),
             }
     return out
 
