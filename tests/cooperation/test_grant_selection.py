@@ -303,3 +303,26 @@ def test_selection_api(call: Any, helpdesk: Any) -> None:
     assert confirmed.status_code == 200
     item.refresh_from_db()
     assert item.state == grants.AWARDED
+
+
+def test_scores_may_be_numbers_or_text_but_whole() -> None:
+    assert grants._criterion_scores(4.0) == {c.key: 4 for c in grants.CRITERIA}
+    assert grants._criterion_scores(" 2 ")["budget"] == 2
+    for bad in (True, 4.5, "4.5", "", None, 0, 6, "-1"):
+        with pytest.raises(CooperationError, match="give a whole score from 1 to 5"):
+            grants._criterion_scores(bad)
+    assert sum(c.weight for c in grants.CRITERIA) == pytest.approx(1)
+
+
+def test_amounts_count_in_whole_hundreds(central: Any, helpdesk: Any) -> None:
+    deadline = (timezone.now() + dt.timedelta(days=10)).date().isoformat()
+    call = publish_call(central, helpdesk, applicationDeadline=deadline, budget=10050)
+    reviewer("r1", "fr", "A")
+    a = proposal(call, helpdesk, 1, amount=10000)
+    b = proposal(call, helpdesk, 2, amount=40)
+    _review_all(a, helpdesk, 5, ["r1"])
+    _review_all(b, helpdesk, 3, ["r1"])
+    result = grants.selection(call)
+    assert [r.selected for r in result.ranked] == [True, False]
+    assert "counted in whole hundreds of USD (rounded up)" in result.ranked[1].reason
+    assert result.left == 50

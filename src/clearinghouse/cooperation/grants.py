@@ -259,14 +259,20 @@ def _norm(text: str) -> str:
     return " ".join(str(text or "").casefold().split())
 
 
-def conflicts(request: Request, reviewer: Any) -> list[str]:
+_NO_PROFILE = object()
+
+
+def conflicts(request: Request, reviewer: Any, profile: Any = _NO_PROFILE) -> list[str]:
     """Why ``reviewer`` (a user) may not review ``request`` (empty: no conflict of interest).
 
     Conflicts: the applicant; a reviewer from the applicant's country or one of the partner
-    countries; a reviewer from the applicant's organization (names compared without case)."""
+    countries; a reviewer from the applicant's organization (names compared without case
+    and extra spaces). A user without a reviewer profile can only conflict as the applicant.
+    ``profile`` saves the query when the caller has the reviewer's profile (or None)."""
     if reviewer.pk == request.created_by_id:
         return [_("The applicant cannot review their own proposal.")]
-    profile = ReviewerProfile.objects.filter(user=reviewer).first()
+    if profile is _NO_PROFILE:
+        profile = ReviewerProfile.objects.filter(user=reviewer).first()
     if profile is None:
         return []
     proposal = request.data.get("proposal") or {}
@@ -374,7 +380,7 @@ def auto_assign(call: Record, user: Any, k: int = DEFAULT_REVIEWERS) -> dict[int
         free = [
             p.user
             for p in pool
-            if str(p.user.pk) not in current and not conflicts(proposal, p.user)
+            if str(p.user.pk) not in current and not conflicts(proposal, p.user, p)
         ]
         free.sort(key=lambda u: (load.get(str(u.pk), 0), u.username))
         if len(free) < needed:
@@ -429,6 +435,18 @@ if abs(sum(c.weight for c in CRITERIA) - 1) > 1e-9:  # pragma: no cover
     raise ValueError("The weights of the criteria must add up to 1.")
 
 
+def _whole(value: Any) -> int | None:
+    """A whole number given as a number or as text ("4", 4, 4.0); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
 def _criterion_scores(scores: Any) -> dict[str, int]:
     """Validate one score from 1 to 5 per criterion; a single number scores every criterion."""
     if not isinstance(scores, dict):
@@ -440,12 +458,8 @@ def _criterion_scores(scores: Any) -> dict[str, int]:
         )
     out, errors = {}, []
     for c in CRITERIA:
-        value = scores.get(c.key)
-        try:
-            number = int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            number = None
-        if number is None or not 1 <= number <= 5 or str(number) != str(value).strip():
+        number = _whole(scores.get(c.key))
+        if number is None or not 1 <= number <= 5:
             errors.append(
                 _("%(criterion)s: give a whole score from 1 to 5.") % {"criterion": c.label}
             )
@@ -534,10 +548,10 @@ def _units(amount: float) -> int:
 def knapsack(amounts: list[float], scores: list[float], budget: float) -> set[int]:
     """Exact 0/1 knapsack: the indices whose amounts fit ``budget`` with the largest total
     score. Dynamic programming over the budget in whole hundreds of USD (amounts rounded up,
-    the budget down, so a selection never exceeds the budget); scores are compared in
-    thousandths so that equal totals are recognised as equal. On equal totals the items
-    seen first (the better ranked) are kept, because an item only replaces the best so far
-    when it strictly improves it."""
+    the budget down, so a selection never exceeds the budget): O(items * budget / 100) time
+    and booleans. Scores are compared in thousandths so that equal totals are recognised as
+    equal; an item only replaces the best set so far when it strictly improves it, so the
+    result is deterministic for a given order (the callers pass the ranking order)."""
     capacity = int(budget // UNIT)
     values = [round(s * 1000) for s in scores]
     weights = [_units(a) for a in amounts]
@@ -598,26 +612,30 @@ def selection(call: Record) -> Selection:
         r.selected = i in chosen
     left = out.left
     for r in out.ranked:
+        values = {"rank": r.rank, "score": r.score, "amount": money(r.amount)}
         if r.selected:
-            r.reason = _(
-                "Selected: rank %(rank)s, score %(score)s; the %(amount)s requested fit in the "
-                "budget together with the other selected proposals."
-            ) % {"rank": r.rank, "score": r.score, "amount": money(r.amount)}
+            r.reason = (
+                _(
+                    "Selected: rank %(rank)s, score %(score)s; the %(amount)s requested fit in "
+                    "the budget together with the other selected proposals."
+                )
+                % values
+            )
         elif r.amount > budget:
             r.reason = _(
                 "Not selected: the %(amount)s requested exceed the whole budget of %(budget)s."
             ) % {"amount": money(r.amount), "budget": money(budget)}
-        else:
+        elif r.amount > left:
             r.reason = _(
                 "Not selected: rank %(rank)s, score %(score)s; the %(amount)s requested do not "
                 "fit in the %(left)s left, and the selected set has the highest total score "
                 "the budget allows."
-            ) % {
-                "rank": r.rank,
-                "score": r.score,
-                "amount": money(r.amount),
-                "left": money(left),
-            }
+            ) % {**values, "left": money(left)}
+        else:  # fits in dollars, not in whole hundreds (amounts are rounded up)
+            r.reason = _(
+                "Not selected: rank %(rank)s, score %(score)s; counted in whole hundreds of "
+                "USD (rounded up), the %(amount)s requested do not fit in the %(left)s left."
+            ) % {**values, "left": money(left)}
     return out
 
 
