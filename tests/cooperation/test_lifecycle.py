@@ -212,6 +212,9 @@ def test_demo_content_supports_the_journeys(db: Any) -> None:
     assert names[0].startswith("Instituto de Ecología")
     assert "Red de Universidades Españolas por la Biodiversidad" in names
     assert services.is_helpdesk(helpdesk) and not services.is_helpdesk(stranger)
+    from clearinghouse.cooperation.models import ReviewerProfile
+
+    assert ReviewerProfile.objects.filter(active=True).count() == 3
 
 
 def test_cycles_tell_fitting_providers_once(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import translation
@@ -14,6 +16,7 @@ from clearinghouse.api.auth import AUTH
 from clearinghouse.api.params import ObjectId, TopK
 from clearinghouse.cooperation import grants, services
 from clearinghouse.cooperation.matching import Suggestion
+from clearinghouse.cooperation.models import ReviewerProfile
 from clearinghouse.records.models import Record
 from clearinghouse.workflows import engine
 from clearinghouse.workflows.models import Request
@@ -216,6 +219,7 @@ class ProposalIn(Schema):
     summary: str
     amount: float = 0
     country: str = ""
+    organization: str = ""  # the applicant's organization (conflicts of interest)
     organizationType: str = ""  # the CBD field name
     startDate: str = ""  # project period, YYYY-MM-DD (optional)
     endDate: str = ""
@@ -224,7 +228,8 @@ class ProposalIn(Schema):
 
 class OperationIn(Schema):
     usernames: list[str] | None = None  # reviewers
-    score: int | None = None  # review, 1-5
+    scores: dict[str, Any] | None = None  # review: {criterion: 1-5}, see grants.CRITERIA
+    score: int | None = None  # review: one score 1-5 for every criterion
     comment: str = ""
 
 
@@ -237,6 +242,7 @@ class ProposalOut(Schema):
     reviews: int
     reviewers: int
     average_score: float | None
+    criteria: dict[str, float]  # mean score per criterion
     actions: list[str]
 
 
@@ -250,6 +256,7 @@ def _proposal_out(item: Request, user: Any) -> dict[str, Any]:
         "reviews": len(item.data.get("reviews", {})),
         "reviewers": len(item.data.get("reviewers", [])),
         "average_score": grants.average_score(item),
+        "criteria": grants.criterion_means(item),
         "actions": engine.workflow_for(item).available(item, user),
     }
 
@@ -312,7 +319,9 @@ def proposal_operation(
     request: HttpRequest, pk: ObjectId, operation: str, payload: OperationIn
 ) -> dict[str, Any]:
     """``submit`` (refused after the deadline; the draft is kept), ``screen``,
-    ``reviewers`` ``{"usernames": [...]}``, ``review`` ``{"score": 1-5, "comment"}``,
+    ``reviewers`` ``{"usernames": [...]}`` (refused for a conflict of interest), ``review``
+    ``{"scores": {"relevance": 1-5, "feasibility", "capacity", "budget", "sustainability"},
+    "comment"}`` (or one ``score`` for all criteria),
     ``award``, ``decline`` ``{"comment"}``, ``withdraw``."""
     item = _proposal(pk, request.user)
     user = request.user
@@ -325,11 +334,150 @@ def proposal_operation(
             raise HttpError(400, "Give the reviewers' user names in `usernames`")
         item = grants.assign_reviewers(item, user, payload.usernames)
     elif operation == "review":
-        if payload.score is None:
-            raise HttpError(400, "Give a `score` from 1 to 5")
-        item = grants.review(item, user, payload.score, payload.comment)
+        scores = payload.scores if payload.scores is not None else payload.score
+        if scores is None:
+            raise HttpError(400, "Give `scores` {criterion: 1-5} or one `score` from 1 to 5")
+        item = grants.review(item, user, scores, payload.comment)
     elif operation in {"award", "decline", "withdraw"}:
         item = engine.perform(item, operation, user, payload.comment)
     else:
         raise HttpError(400, f"Unknown operation {operation!r}")
     return _proposal_out(item, user)
+
+
+class ReviewerIn(Schema):
+    username: str
+    country: str  # ISO alpha-2, lower case
+    organization: str
+    active: bool = True
+    languages: list[str] = []
+
+
+class ReviewerOut(Schema):
+    username: str
+    country: str
+    organization: str
+    active: bool
+    languages: list[str]
+    load: int  # proposals under review assigned to them
+
+
+class AutoAssignIn(Schema):
+    k: int = grants.DEFAULT_REVIEWERS
+
+
+class RankedOut(Schema):
+    id: int
+    rank: int
+    title: str
+    score: float
+    criteria: dict[str, float]
+    amount: float
+    selected: bool
+    reason: str
+
+
+class SelectionOut(Schema):
+    budget: float
+    used: float
+    left: float
+    criteria: dict[str, float]  # criterion: weight
+    ranking: list[RankedOut]
+    pending: list[int]  # proposals under review still waiting for reviews
+
+
+def _helpdesk_only(request: HttpRequest) -> None:
+    if not services.is_helpdesk(request.user):
+        raise HttpError(403, "Helpdesk only")
+
+
+def _reviewer_out(profile: ReviewerProfile, load: dict[str, int]) -> dict[str, Any]:
+    return {
+        "username": profile.user.username,
+        "country": profile.country,
+        "organization": profile.organization,
+        "active": profile.active,
+        "languages": profile.languages,
+        "load": load.get(str(profile.user_id), 0),
+    }
+
+
+@router.get("/grants/reviewers", auth=AUTH, response=list[ReviewerOut], tags=["small grants"])
+def list_reviewers(request: HttpRequest) -> list[dict[str, Any]]:
+    """The reviewer pool (helpdesk)."""
+    _helpdesk_only(request)
+    load = grants.reviewer_load()
+    return [_reviewer_out(p, load) for p in ReviewerProfile.objects.select_related("user")]
+
+
+@router.put("/grants/reviewers", auth=AUTH, response=ReviewerOut, tags=["small grants"])
+def save_reviewer(request: HttpRequest, payload: ReviewerIn) -> dict[str, Any]:
+    """Add a user to the reviewer pool or change their profile (helpdesk)."""
+    _helpdesk_only(request)
+    user = get_user_model().objects.filter(username=payload.username).first()
+    if user is None:
+        raise HttpError(404, f"Unknown user {payload.username!r}")
+    profile = ReviewerProfile.objects.filter(user=user).first() or ReviewerProfile(user=user)
+    profile.country = payload.country.strip()
+    profile.organization = payload.organization.strip()
+    profile.active = payload.active
+    profile.languages = payload.languages
+    try:
+        profile.full_clean()
+    except ValidationError as exc:
+        raise HttpError(400, " ".join(exc.messages)) from None
+    profile.save()
+    return _reviewer_out(profile, grants.reviewer_load())
+
+
+@router.post(
+    "/grants/calls/{uid}/reviewers",
+    auth=AUTH,
+    response=dict[int, list[str]],
+    tags=["small grants"],
+)
+def auto_assign(request: HttpRequest, uid: str, payload: AutoAssignIn) -> dict[int, list[str]]:
+    """Assign ``k`` conflict-free reviewers to each proposal under review (helpdesk);
+    answers ``{proposal id: [user names added]}``, 409 naming a proposal that cannot get
+    enough reviewers (nothing is assigned then)."""
+    call = get_object_or_404(grants.calls(), uid=uid)
+    return grants.auto_assign(call, request.user, payload.k)
+
+
+def _selection_out(result: grants.Selection) -> dict[str, Any]:
+    return {
+        "budget": result.budget,
+        "used": result.used,
+        "left": result.left,
+        "criteria": {c.key: c.weight for c in grants.CRITERIA},
+        "ranking": [
+            {
+                "id": r.request.pk,
+                "rank": r.rank,
+                "title": r.request.data.get("title", ""),
+                "score": r.score,
+                "criteria": r.criteria,
+                "amount": r.amount,
+                "selected": r.selected,
+                "reason": r.reason,
+            }
+            for r in result.ranked
+        ],
+        "pending": [p.pk for p in result.pending],
+    }
+
+
+@router.get("/grants/calls/{uid}/ranking", auth=AUTH, response=SelectionOut, tags=["small grants"])
+def ranking(request: HttpRequest, uid: str) -> dict[str, Any]:
+    """Reviewed proposals ranked by score, and the selection that fits the budget (helpdesk)."""
+    _helpdesk_only(request)
+    return _selection_out(grants.selection(get_object_or_404(grants.calls(), uid=uid)))
+
+
+@router.post(
+    "/grants/calls/{uid}/selection", auth=AUTH, response=SelectionOut, tags=["small grants"]
+)
+def confirm_selection(request: HttpRequest, uid: str) -> dict[str, Any]:
+    """Confirm the selection: award the selected proposals, decline the others (helpdesk)."""
+    call = get_object_or_404(grants.calls(), uid=uid)
+    return _selection_out(grants.confirm_selection(call, request.user))

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from clearinghouse.cooperation.models import ReviewerProfile
 from clearinghouse.portals.models import Portal, Role
 from clearinghouse.portals.services import grant
 from clearinghouse.records import services
@@ -125,6 +126,13 @@ CARLOS_REQUEST: dict[str, Any] = {
 }
 
 
+REVIEWERS = (
+    ("ieb", "cl", "Instituto de Ecología y Biodiversidad", "LANG-ES"),
+    ("redunis", "es", "Red de Universidades Españolas por la Biodiversidad", "LANG-ES"),
+    ("chen", "cn", "Institute of Botany, Chinese Academy of Sciences", "LANG-ZH"),
+)
+
+
 def _user(username: str, email: str, password: str) -> Any:
     user_model = get_user_model()
     user = user_model.objects.filter(username=username).first()
@@ -161,6 +169,7 @@ def load_cooperation_demo(central: Portal, laila: Any, password: str) -> None:
             "funder": "Secretariat of the Convention on Biological Diversity",
             "fundingType": {"identifier": "FT-SEED-GRANT"},
             "maxAmount": 20000,
+            "budget": 100000,
             "eligibleOrganizationTypes": [
                 {"identifier": "OT-ACADEMIC"},
                 {"identifier": "OT-NGO"},
@@ -173,3 +182,15 @@ def load_cooperation_demo(central: Portal, laila: Any, password: str) -> None:
         },
     )
     services._publish_now(call, laila)
+    # The reviewer pool of the small grants: the three providers review proposals.
+    for username, country, organization, language in REVIEWERS:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is not None:
+            ReviewerProfile.objects.update_or_create(
+                user=user,
+                defaults={
+                    "country": country,
+                    "organization": organization,
+                    "languages": [language],
+                },
+            )

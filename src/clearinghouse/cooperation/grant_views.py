@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from clearinghouse.cooperation import grants
+from clearinghouse.cooperation.models import ReviewerProfile
 from clearinghouse.cooperation.services import CooperationError, is_helpdesk
 from clearinghouse.workflows import engine
 from clearinghouse.workflows.models import Request
@@ -91,6 +93,101 @@ def apply(request: HttpRequest, uid: str) -> HttpResponse:
     )
 
 
+def _criteria(mine: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The rubric for templates; ``mine`` fills the reviewer's earlier scores in."""
+    scores = (mine or {}).get("scores", {})
+    return [
+        {
+            "key": c.key,
+            "label": c.label,
+            "percent": round(c.weight * 100),
+            "mine": scores.get(c.key),
+        }
+        for c in grants.CRITERIA
+    ]
+
+
+def _reviews(item: Request) -> list[dict[str, Any]]:
+    reviews = item.data.get("reviews", {})
+    users = get_user_model().objects.in_bulk([int(pk) for pk in reviews])
+    return [
+        {
+            "name": users[int(pk)].username if int(pk) in users else pk,
+            "scores": [r.get("scores", {}).get(c.key, "") for c in grants.CRITERIA],
+            "score": r.get("score"),
+            "comment": r.get("comment", ""),
+        }
+        for pk, r in sorted(reviews.items())
+    ]
+
+
+@login_required
+def ranking(request: HttpRequest, uid: str) -> HttpResponse:
+    """Helpdesk: automatic reviewer assignment, the ranking with scores per criterion, the
+    selection within the budget with its explanations, and its confirmation."""
+    user: Any = request.user
+    if not is_helpdesk(user):
+        raise Http404(_("Only the helpdesk sees the ranking."))
+    call = get_object_or_404(grants.calls(), uid=uid)
+    if request.method == "POST":
+        op = request.POST.get("op", "")
+        try:
+            if op == "assign":
+                added = grants.auto_assign(call, user, int(request.POST.get("k") or 0))
+                messages.success(
+                    request,
+                    _("Reviewers assigned to %(n)s proposals.") % {"n": len(added)},
+                )
+            elif op == "confirm":
+                result = grants.confirm_selection(call, user)
+                messages.success(
+                    request,
+                    _("Selection confirmed: %(awarded)s awarded, %(declined)s declined.")
+                    % {
+                        "awarded": sum(r.selected for r in result.ranked),
+                        "declined": sum(not r.selected for r in result.ranked),
+                    },
+                )
+            else:
+                raise CooperationError(_("Unknown operation."))
+        except (engine.WorkflowError, CooperationError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect("cooperation:ranking", uid=uid)
+    context: dict[str, Any] = {
+        "call": call,
+        "title": grants.call_title(call, _ui()),
+        "criteria": _criteria(),
+        "colspan": len(grants.CRITERIA) + 5,
+        "default_k": grants.DEFAULT_REVIEWERS,
+        "pool": ReviewerProfile.objects.filter(active=True).count(),
+    }
+    try:
+        result = grants.selection(call)
+    except CooperationError as exc:
+        context["error"] = str(exc)
+    else:
+        context.update(
+            budget=grants.money(result.budget),
+            used=grants.money(result.used),
+            left=grants.money(result.left),
+            pending=result.pending,
+            rows=[
+                {
+                    "pk": r.request.pk,
+                    "rank": r.rank,
+                    "title": r.request.data.get("title", ""),
+                    "criteria": [r.criteria.get(c.key, "") for c in grants.CRITERIA],
+                    "score": r.score,
+                    "amount": f"{r.amount:,.0f}",
+                    "selected": r.selected,
+                    "reason": r.reason,
+                }
+                for r in result.ranked
+            ],
+        )
+    return render(request, "cooperation/ranking.html", context)
+
+
 @login_required
 def proposal(request: HttpRequest, pk: int) -> HttpResponse:
     user: Any = request.user
@@ -109,6 +206,8 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
             "helpdesk": is_helpdesk(user),
             "is_reviewer": str(user.pk) in item.data.get("reviewers", []),
             "average": grants.average_score(item),
+            "criteria": _criteria(item.data.get("reviews", {}).get(str(user.pk))),
+            "reviews": _reviews(item),
             "events": item.events.select_related("user"),
         },
     )
@@ -132,9 +231,8 @@ def proposal_action(request: HttpRequest, pk: int) -> HttpResponse:
             names = [n.strip() for n in request.POST.get("reviewers", "").split(",")]
             grants.assign_reviewers(item, user, [n for n in names if n])
         elif op == "review":
-            grants.review(
-                item, user, int(request.POST.get("score") or 0), request.POST.get("comment", "")
-            )
+            scores = {c.key: request.POST.get(f"score_{c.key}", "") for c in grants.CRITERIA}
+            grants.review(item, user, scores, request.POST.get("comment", ""))
         elif op in {"award", "decline", "withdraw"}:
             engine.perform(item, op, user, request.POST.get("comment", ""))
         else:

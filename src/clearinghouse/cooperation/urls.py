@@ -16,6 +16,7 @@ urlpatterns = [
     path("providers/<str:uid>/", views.provider, name="provider"),
     path("grants/", grant_views.calls, name="calls"),
     path("grants/<str:uid>/apply/", grant_views.apply, name="apply"),
+    path("grants/<str:uid>/ranking/", grant_views.ranking, name="ranking"),
     path("proposals/<int:pk>/", grant_views.proposal, name="proposal"),
     path("proposals/<int:pk>/do/", grant_views.proposal_action, name="proposal_action"),
 ]

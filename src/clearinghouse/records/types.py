@@ -390,6 +390,7 @@ FUNDING_OPPORTUNITY = RecordType(
         Term("fundingType", _("Type of funding"), required=True, scheme="funding-types"),
         Number("minAmount", _("Minimum amount (USD)")),
         Number("maxAmount", _("Maximum amount (USD)")),
+        Number("budget", _("Total budget of the call (USD)")),
         _countries("eligibleCountries", _("Eligible countries")),
         _regions("eligibleRegions", _("Eligible regions")),
         Term(
