@@ -5,6 +5,7 @@ codes). ``register()`` adds them to the generic labels, so the ``request_state``
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clearinghouse.workflows import labels
 
@@ -16,10 +17,11 @@ STATES = {
     # requests for technical assistance
     "submitted": _("submitted"),
     "validated": _("validated"),
-    "matched": _("matched"),
+    # "matched" and "completed" are also search and project-status words: own context.
+    "matched": pgettext_lazy("request state", "matched"),
     "agreed": _("agreed"),
     "in_implementation": _("in implementation"),
-    "completed": _("completed"),
+    "completed": pgettext_lazy("request state", "completed"),
     "closed": _("closed"),
     # small-grant proposals
     "draft": _("draft"),
