@@ -18,4 +18,6 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password: {DEMO_PASSWORD}):"))
         self.stdout.write("  amina  authorized user, Benin (drafts, requests publication)")
         self.stdout.write("  jean   publishing authority, Benin (reviews, publishes)")
-        self.stdout.write("  laila  Secretariat reviewer and manager, central portal")
+        self.stdout.write("  laila  Secretariat reviewer and manager, central portal; helpdesk")
+        self.stdout.write("  carlos Peru: requests technical assistance")
+        self.stdout.write("  chen, ieb, redunis  providers of technical assistance")
