@@ -11,24 +11,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clearinghouse.records.errors import Issue
-from clearinghouse.records.i18n import UN_LANGUAGES
+from clearinghouse.records.i18n import LANGUAGE_AUTONYMS, UN_LANGUAGES
 from clearinghouse.records.types import RecordType
 from clearinghouse.vocabularies import labels
-
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "Français",
-    "es": "Español",
-    "ar": "العربية",
-    "ru": "Русский",
-    "zh": "中文",
-}
 
 
 class LanguagesForm(forms.Form):
     languages = forms.MultipleChoiceField(
         label=_("Languages of this record"),
-        choices=[(code, LANGUAGE_NAMES[code]) for code in UN_LANGUAGES],
+        choices=[(code, LANGUAGE_AUTONYMS[code]) for code in UN_LANGUAGES],
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -9,6 +9,15 @@ from django.utils.translation import gettext_noop
 
 UN_LANGUAGES = ("en", "fr", "es", "ar", "ru", "zh")
 RTL_LANGUAGES = frozenset({"ar"})
+# Each language's name in itself, for language switchers and pickers.
+LANGUAGE_AUTONYMS = {
+    "en": "English",
+    "fr": "Français",
+    "es": "Español",
+    "ar": "العربية",
+    "ru": "Русский",
+    "zh": "中文",
+}
 # The languages' names as Django's LANG_INFO spells them, which the templates' filter
 # language_name_translated looks up: listed here so that our catalogs translate them
 # ("zh" has no Django catalog of its own).

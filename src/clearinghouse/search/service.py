@@ -21,7 +21,7 @@ from typing import Any, Literal
 from django.utils.safestring import SafeString
 
 from clearinghouse.portals.models import Portal
-from clearinghouse.records.i18n import UN_LANGUAGES, pick
+from clearinghouse.records.i18n import LANGUAGE_AUTONYMS, UN_LANGUAGES, pick
 from clearinghouse.records.types import RECORD_TYPES
 from clearinghouse.search import highlight, semantic, thesaurus
 from clearinghouse.search.backends import get_backend
@@ -37,14 +37,6 @@ SEMANTIC_THRESHOLD = 0.30  # cosine below which a record is not "close"
 RRF_K = 60
 MAX_PAGE_SIZE = 100
 FACET_VALUES = 12
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "Français",
-    "es": "Español",
-    "ar": "العربية",
-    "ru": "Русский",
-    "zh": "中文",
-}
 
 __all__ = ["FACETS", "MODES", "QueryError", "Results", "search"]
 
@@ -138,7 +130,7 @@ def _facet_label(name: str, value: str, language: str, portals: dict[int | str, 
         portal = portals.get(value)
         return portal.display_name(language) if portal else value
     if name == "language":
-        return LANGUAGE_NAMES.get(value, value)
+        return LANGUAGE_AUTONYMS.get(value, value)
     if name == "year":
         return value
     return thesaurus.get().label(value, language)

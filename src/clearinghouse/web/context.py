@@ -6,22 +6,13 @@ from django.http import HttpRequest
 from django.utils import translation
 
 from clearinghouse.portals import permissions
-from clearinghouse.records.i18n import RTL_LANGUAGES
+from clearinghouse.records.i18n import LANGUAGE_AUTONYMS, RTL_LANGUAGES
 from clearinghouse.records.types import RECORD_TYPES
-
-LANGUAGE_NAMES = {
-    "en": "English",
-    "fr": "Français",
-    "es": "Español",
-    "ar": "العربية",
-    "ru": "Русский",
-    "zh": "中文",
-}
 
 
 def switch_path(path: str, language: str) -> str:
     parts = path.split("/", 2)
-    if len(parts) > 1 and parts[1] in LANGUAGE_NAMES:
+    if len(parts) > 1 and parts[1] in LANGUAGE_AUTONYMS:
         rest = parts[2] if len(parts) > 2 else ""
         return f"/{language}/{rest}"
     return f"/{language}{path}"
@@ -43,7 +34,7 @@ def portal_context(request: HttpRequest) -> dict[str, Any]:
                 "url": switch_path(request.path, code),
                 "current": code == language,
             }
-            for code, name in LANGUAGE_NAMES.items()
+            for code, name in LANGUAGE_AUTONYMS.items()
         ],
         "record_types": list(RECORD_TYPES.values()),
         "can_draft": bool(portal and user and permissions.can_draft(user, portal)),
