@@ -217,6 +217,8 @@ def test_pages_for_grantee_and_helpdesk(awarded: Request, grantee: Any, helpdesk
     assert 'value="accept_report"' not in html  # not for the grantee
     desk = Client(HTTP_HOST="testserver")
     assert desk.login(username="laila", password=PASSWORD)
+    listing = desk.get("/en/cooperation/grants/").content.decode()
+    assert listing.index("Final reports to accept") < listing.rindex(PROPOSAL["title"])
     html = desk.get(page).content.decode()
     assert 'value="accept_report"' in html and 'value="terminate"' in html
     followed = desk.post(f"{page}do/", {"op": "terminate", "comment": ""}, follow=True)

@@ -63,10 +63,25 @@ def calls(request: HttpRequest) -> HttpResponse:
         if is_helpdesk(user)
         else None
     )
+    final_reports = (
+        Request.objects.filter(
+            kind=grants.KIND,
+            state__in=[grants.RUNNING, grants.FINISHING],
+            data__project__has_key="final_report",
+        )
+        if is_helpdesk(user)
+        else None
+    )
     return render(
         request,
         "cooperation/calls.html",
-        {"rows": rows, "mine": mine, "reviewing": reviewing, "queue": queue},
+        {
+            "rows": rows,
+            "mine": mine,
+            "reviewing": reviewing,
+            "queue": queue,
+            "final_reports": final_reports,
+        },
     )
 
 
