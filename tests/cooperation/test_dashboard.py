@@ -130,7 +130,12 @@ def test_figures_of_a_small_data_set(data: None) -> None:
         "withdrawn": 1,
     }
     assert pipeline["funded"] == 3
-    assert _rows(pipeline["by_status"]) == {"completed": 1, "finishing": 1, "running": 1}
+    assert _rows(pipeline["by_status"]) == {
+        "completed": 1,
+        "finishing": 1,
+        "running": 1,
+        "terminated": 0,
+    }
     assert pipeline["countries"] == 6  # cn, kh, la, pe, cl, bj
 
 

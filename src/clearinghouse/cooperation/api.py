@@ -231,6 +231,12 @@ class OperationIn(Schema):
     scores: dict[str, Any] | None = None  # review: {criterion: 1-5}, see grants.CRITERIA
     score: int | None = None  # review: one score 1-5 for every criterion
     comment: str = ""
+    date: str = ""  # start (actual start date) and progress (report date), YYYY-MM-DD
+    text: str = ""  # progress: what was done
+    spent: float | None = None  # progress: share of the grant spent, 0 to 100 %
+    summary: str = ""  # final_report
+    results: str = ""  # final_report
+    link: str = ""  # final_report (optional)
 
 
 class ProposalOut(Schema):
@@ -244,6 +250,7 @@ class ProposalOut(Schema):
     average_score: float | None
     criteria: dict[str, float]  # mean score per criterion
     actions: list[str]
+    project: dict[str, Any]  # funded project: startedOn, reports, final_report
 
 
 def _proposal_out(item: Request, user: Any) -> dict[str, Any]:
@@ -258,6 +265,7 @@ def _proposal_out(item: Request, user: Any) -> dict[str, Any]:
         "average_score": grants.average_score(item),
         "criteria": grants.criterion_means(item),
         "actions": engine.workflow_for(item).available(item, user),
+        "project": grants.project(item),
     }
 
 
@@ -322,7 +330,12 @@ def proposal_operation(
     ``reviewers`` ``{"usernames": [...]}`` (refused for a conflict of interest), ``review``
     ``{"scores": {"relevance": 1-5, "feasibility", "capacity", "budget", "sustainability"},
     "comment"}`` (or one ``score`` for all criteria),
-    ``award``, ``decline`` ``{"comment"}``, ``withdraw``."""
+    ``award``, ``decline`` ``{"comment"}``, ``withdraw``.
+
+    Funded projects: ``start`` ``{"date"}`` (actual start), ``finish``, ``progress``
+    ``{"date", "text", "spent"}`` (grantee), ``final_report`` ``{"summary", "results",
+    "link"}`` (grantee; the helpdesk is e-mailed), ``accept_report`` and ``terminate``
+    ``{"comment"}`` (helpdesk)."""
     item = _proposal(pk, request.user)
     user = request.user
     if operation == "submit":
@@ -338,8 +351,16 @@ def proposal_operation(
         if scores is None:
             raise HttpError(400, "Give `scores` {criterion: 1-5} or one `score` from 1 to 5")
         item = grants.review(item, user, scores, payload.comment)
-    elif operation in {"award", "decline", "withdraw"}:
+    elif operation in {"award", "decline", "withdraw", "finish", "terminate"}:
         item = engine.perform(item, operation, user, payload.comment)
+    elif operation == "start":
+        item = grants.start_project(item, user, payload.date)
+    elif operation == "progress":
+        item = grants.progress_report(item, user, payload.date, payload.text, payload.spent)
+    elif operation == "final_report":
+        item = grants.final_report(item, user, payload.summary, payload.results, payload.link)
+    elif operation == "accept_report":
+        item = grants.accept_report(item, user, payload.comment)
     else:
         raise HttpError(400, f"Unknown operation {operation!r}")
     return _proposal_out(item, user)

@@ -26,11 +26,13 @@ from clearinghouse.workflows.models import Request, RequestEvent
 
 FINISHING_DAYS = 90  # a funded project ending within this many days is "finishing"
 
-GRANT_STATES = [s for s in grants.STATES if s != grants.DRAFT]  # drafts are not in the pipeline
+# drafts are not in the pipeline; funded projects count as awarded proposals there
+GRANT_STATES = [s for s in grants.PROPOSAL_STATES if s != grants.DRAFT]
 PROJECT_STATUSES = {
     "completed": gettext_lazy("completed"),
     "finishing": gettext_lazy("finishing"),
     "running": gettext_lazy("running"),
+    "terminated": gettext_lazy("terminated"),
 }
 
 
@@ -60,9 +62,13 @@ def _region(country: str) -> str:
     return chain[-2] if len(chain) > 1 else WORLD
 
 
-def project_status(proposal: dict[str, Any], today: dt.date) -> str:
-    """A funded project is completed after its end date, finishing within
-    ``FINISHING_DAYS`` of it, and running otherwise (also when no end date is given)."""
+def project_status(proposal: dict[str, Any], today: dt.date, state: str = "") -> str:
+    """A funded project's status: its tracked state (running, finishing, completed,
+    terminated) when it has one. An awarded project not yet tracked falls back to its declared
+    end date: completed after it, finishing within ``FINISHING_DAYS`` of it, and running
+    otherwise (also when no end date is given)."""
+    if state in grants.PROJECT_STATES:
+        return state
     end = parse_date(str(proposal.get("endDate") or ""))
     if end is None:
         return "running"
@@ -139,9 +145,14 @@ def figures(language: str = "en", today: dt.date | None = None) -> dict[str, Any
         .exclude(state=grants.DRAFT)
         .values_list("state", "data")
     )
-    by_state = Counter(state for state, _ in proposals)
-    funded = [data.get("proposal") or {} for state, data in proposals if state == grants.AWARDED]
-    statuses = Counter(project_status(p, today) for p in funded)
+    by_state = Counter(
+        grants.AWARDED if state in grants.FUNDED else state for state, _ in proposals
+    )
+    funded_rows = [(state, data) for state, data in proposals if state in grants.FUNDED]
+    funded = [data.get("proposal") or {} for _, data in funded_rows]
+    statuses = Counter(
+        project_status(data.get("proposal") or {}, today, state) for state, data in funded_rows
+    )
     countries = {
         str(c)
         for p in funded

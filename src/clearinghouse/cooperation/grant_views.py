@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -63,10 +63,25 @@ def calls(request: HttpRequest) -> HttpResponse:
         if is_helpdesk(user)
         else None
     )
+    final_reports = (
+        Request.objects.filter(
+            kind=grants.KIND,
+            state__in=[grants.RUNNING, grants.FINISHING],
+            data__project__has_key="final_report",
+        )
+        if is_helpdesk(user)
+        else None
+    )
     return render(
         request,
         "cooperation/calls.html",
-        {"rows": rows, "mine": mine, "reviewing": reviewing, "queue": queue},
+        {
+            "rows": rows,
+            "mine": mine,
+            "reviewing": reviewing,
+            "queue": queue,
+            "final_reports": final_reports,
+        },
     )
 
 
@@ -209,6 +224,9 @@ def proposal(request: HttpRequest, pk: int) -> HttpResponse:
             "criteria": _criteria(item.data.get("reviews", {}).get(str(user.pk))),
             "reviews": _reviews(item),
             "events": item.events.select_related("user"),
+            "project": grants.project(item),
+            "actions": engine.workflow_for(item).available(item, user),
+            "today": timezone.now().date().isoformat(),
         },
     )
 
@@ -233,8 +251,28 @@ def proposal_action(request: HttpRequest, pk: int) -> HttpResponse:
         elif op == "review":
             scores = {c.key: request.POST.get(f"score_{c.key}", "") for c in grants.CRITERIA}
             grants.review(item, user, scores, request.POST.get("comment", ""))
-        elif op in {"award", "decline", "withdraw"}:
+        elif op in {"award", "decline", "withdraw", "finish", "terminate"}:
             engine.perform(item, op, user, request.POST.get("comment", ""))
+        elif op == "start":
+            grants.start_project(item, user, request.POST.get("started_on", ""))
+        elif op == "progress":
+            grants.progress_report(
+                item,
+                user,
+                request.POST.get("date", ""),
+                request.POST.get("text", ""),
+                request.POST.get("spent", ""),
+            )
+        elif op == "final_report":
+            grants.final_report(
+                item,
+                user,
+                request.POST.get("summary", ""),
+                request.POST.get("results", ""),
+                request.POST.get("link", ""),
+            )
+        elif op == "accept_report":
+            grants.accept_report(item, user, request.POST.get("comment", ""))
         else:
             raise CooperationError(_("Unknown operation."))
         messages.success(request, _("Done."))

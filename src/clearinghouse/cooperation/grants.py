@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 from clearinghouse.cooperation import notify
 from clearinghouse.cooperation.matching import regions_of
 from clearinghouse.cooperation.models import ReviewerProfile
-from clearinghouse.cooperation.services import CooperationError, is_helpdesk
+from clearinghouse.cooperation.services import CooperationError, central_portal, is_helpdesk
 from clearinghouse.records.fields import parse_date
 from clearinghouse.records.i18n import pick
 from clearinghouse.records.models import Record
@@ -41,7 +41,13 @@ DRAFT, SUBMITTED, UNDER_REVIEW, INELIGIBLE, AWARDED, DECLINED, WITHDRAWN = (
     "declined",
     "withdrawn",
 )
-STATES = (DRAFT, SUBMITTED, UNDER_REVIEW, INELIGIBLE, AWARDED, DECLINED, WITHDRAWN)
+# after the award, the funded project's own lifecycle
+RUNNING, FINISHING, COMPLETED, TERMINATED = "running", "finishing", "completed", "terminated"
+PROPOSAL_STATES = (DRAFT, SUBMITTED, UNDER_REVIEW, INELIGIBLE, AWARDED, DECLINED, WITHDRAWN)
+PROJECT_STATES = (RUNNING, FINISHING, COMPLETED, TERMINATED)
+STATES = PROPOSAL_STATES + PROJECT_STATES
+FUNDED = frozenset({AWARDED, *PROJECT_STATES})  # awarded proposals, whatever came next
+MAX_REPORT = 5000
 MAX_SUMMARY = 3000
 
 
@@ -104,6 +110,21 @@ def _tell_applicant(request: Request, user: Any, comment: str) -> None:
     notify.state_changed(request, notify._emails([request.created_by]))
 
 
+def _grantee_or_helpdesk(request: Request, user: Any) -> bool:
+    return _applicant(request, user) or is_helpdesk(user)
+
+
+def _helpdesk_with_final_report(request: Request, user: Any) -> bool:
+    return is_helpdesk(user) and bool((request.data.get("project") or {}).get("final_report"))
+
+
+def _helpdesk_emails(request: Request) -> list[str]:
+    """The helpdesk's addresses (managers and Secretariat of the central portal)."""
+    return notify.helpdesk_emails(central_portal() or request.portal)
+
+
+# ``final`` records the decision (decided_by/at, comment) on the proposal: the award stays the
+# decision, so the project's own end states do not overwrite it.
 WORKFLOW = engine.Workflow(
     kind=KIND,
     states=STATES,
@@ -118,6 +139,20 @@ WORKFLOW.action(
 WORKFLOW.action("award", {UNDER_REVIEW}, AWARDED, _all_reviewed, _tell_applicant)
 WORKFLOW.action("decline", {UNDER_REVIEW}, DECLINED, _helpdesk, _tell_applicant, True)
 WORKFLOW.action("withdraw", {DRAFT, SUBMITTED, UNDER_REVIEW}, WITHDRAWN, _applicant)
+# funded projects: started through start_project() (records the actual start date)
+WORKFLOW.action("start", {AWARDED}, RUNNING, _grantee_or_helpdesk)
+WORKFLOW.action("finish", {RUNNING}, FINISHING, _grantee_or_helpdesk)
+WORKFLOW.action(
+    "accept_report", {RUNNING, FINISHING}, COMPLETED, _helpdesk_with_final_report, _tell_applicant
+)
+WORKFLOW.action(
+    "terminate",
+    {AWARDED, RUNNING, FINISHING},
+    TERMINATED,
+    _helpdesk,
+    _tell_applicant,
+    needs_comment=True,
+)
 engine.register(WORKFLOW)
 
 
@@ -657,3 +692,139 @@ def confirm_selection(call: Record, user: Any) -> Selection:
             action = "award" if r.selected else "decline"
             r.request = engine.perform(r.request, action, user, r.reason)
     return result
+
+
+# --- funded projects: start, progress reports, final report ------------------------------------
+def project(request: Request) -> dict[str, Any]:
+    """The funded project's tracking data: ``startedOn``, ``reports`` (progress reports, oldest
+    first) and ``final_report`` (or None)."""
+    data = request.data.get("project") or {}
+    return {
+        "startedOn": data.get("startedOn", ""),
+        "reports": list(data.get("reports", [])),
+        "final_report": data.get("final_report"),
+    }
+
+
+def _required_date(value: Any) -> str:
+    text = str(value or "").strip()
+    if not text or parse_date(text) is None:
+        raise CooperationError(_("Give dates as YYYY-MM-DD."))
+    return text
+
+
+def _note(request: Request, user: Any, action: str, comment: str) -> None:
+    """A history entry that changes no state (reports)."""
+    RequestEvent.objects.create(
+        request=request,
+        action=action,
+        from_state=request.state,
+        to_state=request.state,
+        user=user,
+        comment=comment,
+    )
+
+
+def start_project(request: Request, user: Any, started_on: Any) -> Request:
+    """The grantee or the helpdesk starts an awarded project, with its actual start date."""
+    day = _required_date(started_on)
+    with transaction.atomic():
+        request = engine.perform(request, "start", user, day)
+        request.data.setdefault("project", {})["startedOn"] = day
+        request.save(update_fields=["data"])
+    return request
+
+
+def progress_report(request: Request, user: Any, on: Any, text: str, spent_percent: Any) -> Request:
+    """The grantee reports progress on a running (or finishing) project: a date, a text and
+    the share of the grant spent so far (0 to 100 %)."""
+    if not _applicant(request, user):
+        raise engine.NotAllowed(_("Only the grantee reports on the project."))
+    if request.state not in {RUNNING, FINISHING}:
+        raise engine.IllegalTransition(
+            _("Progress reports are for running projects; this one is %(state)s.")
+            % {"state": request.state}
+        )
+    day = _required_date(on)
+    text = str(text or "").strip()
+    if not text or len(text) > MAX_REPORT:
+        raise CooperationError(
+            _("A report needs a text of at most %(n)s characters.") % {"n": MAX_REPORT}
+        )
+    try:
+        spent = float(spent_percent)
+    except (TypeError, ValueError):
+        spent = -1.0
+    if not 0 <= spent <= 100:
+        raise CooperationError(_("Give the share of the grant spent, from 0 to 100 %."))
+    with transaction.atomic():
+        request.data.setdefault("project", {}).setdefault("reports", []).append(
+            {
+                "date": day,
+                "text": text,
+                "spent": spent,
+                "by": user.username,
+                "at": timezone.now().isoformat(),
+            }
+        )
+        request.save(update_fields=["data"])
+        _note(request, user, "progress_report", f"{day}: {spent:g} %")
+    return request
+
+
+def final_report(
+    request: Request, user: Any, summary: str, results: str, link: str = ""
+) -> Request:
+    """The grantee submits the final report (summary, results, optional link); the helpdesk
+    is e-mailed after the commit and completes the project with ``accept_report``. A report
+    may be sent again (it replaces the previous one) until it is accepted."""
+    if not _applicant(request, user):
+        raise engine.NotAllowed(_("Only the grantee reports on the project."))
+    if request.state not in {RUNNING, FINISHING}:
+        raise engine.IllegalTransition(
+            _("A final report is for a running project; this one is %(state)s.")
+            % {"state": request.state}
+        )
+    summary, results, link = (str(v or "").strip() for v in (summary, results, link))
+    if not summary or not results or len(summary) > MAX_REPORT or len(results) > MAX_REPORT:
+        raise CooperationError(
+            _("A final report needs a summary and results of at most %(n)s characters each.")
+            % {"n": MAX_REPORT}
+        )
+    if link and not link.startswith(("https://", "http://")):
+        raise CooperationError(_("The link must start with https:// or http://."))
+    with transaction.atomic():
+        request.data.setdefault("project", {})["final_report"] = {
+            "summary": summary,
+            "results": results,
+            "link": link,
+            "by": user.username,
+            "at": timezone.now().isoformat(),
+        }
+        request.save(update_fields=["data"])
+        _note(request, user, "final_report", summary[:200])
+        title = request.data.get("title", "")
+        _send(
+            [
+                (
+                    _("[Clearinghouse] Final report of the project “%(title)s”") % {"title": title},
+                    _(
+                        "The grantee sent the final report of “%(title)s”. Please review and "
+                        "accept it: /cooperation/proposals/%(pk)s/"
+                    )
+                    % {"title": title, "pk": request.pk},
+                    settings.DEFAULT_FROM_EMAIL,
+                    _helpdesk_emails(request),
+                )
+            ]
+        )
+    return request
+
+
+def accept_report(request: Request, user: Any, comment: str = "") -> Request:
+    """Helpdesk: accept the final report; the project is completed."""
+    if request.state in {RUNNING, FINISHING} and not project(request)["final_report"]:
+        raise engine.IllegalTransition(
+            _("The grantee has not sent the final report yet; it cannot be accepted.")
+        )
+    return engine.perform(request, "accept_report", user, comment)

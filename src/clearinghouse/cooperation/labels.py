@@ -30,6 +30,10 @@ STATES = {
     "awarded": _("awarded"),
     "declined": _("declined"),
     "withdrawn": _("withdrawn"),
+    # funded projects ("completed" is shared with the requests above)
+    "running": pgettext_lazy("project state", "running"),
+    "finishing": pgettext_lazy("project state", "finishing"),
+    "terminated": _("terminated"),
 }
 ACTIONS = {
     "validate": _("validation"),
@@ -45,6 +49,11 @@ ACTIONS = {
     "screen_out": _("screened out"),
     "award": _("award"),
     "withdraw": _("withdrawal"),
+    "finish": _("finishing phase"),
+    "accept_report": _("final report accepted"),
+    "terminate": _("termination"),
+    "progress_report": _("progress report"),
+    "final_report": _("final report"),
     "assign_reviewers": _("reviewers assigned"),
     "override.pin": _("pinned"),
     "override.exclude": _("excluded"),
