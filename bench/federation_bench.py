@@ -1,0 +1,80 @@
+"""Harvest time between two local deployments: full versus incremental.
+
+    .venv/bin/python bench/federation_bench.py [--records 50000] [--page-size 500]
+
+Sets up two deployments in scratch directories, each with its own data directory and SQLite
+database (``tests/federation/deployment.py``: migrate, load_vocabularies, one portal), publishes
+N resource records on the national one, serves it over HTTP on 127.0.0.1 (Django's threaded
+WSGI server, in its own process) and harvests it from the central one (``Harvester`` in a
+process with the central deployment's environment), three times:
+
+1. full harvest, first copy (creates records, revisions, provenance, audit entries);
+2. full harvest again, nothing changed (reads every page, writes nothing);
+3. incremental harvest, nothing changed (``from`` = the last harvest's start less the overlap).
+
+Prints the harvest time measured inside the harvesting process (without its start-up) and the
+records per second. With the default 50,000 records it runs in about 80 s on 2 cores."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.federation.deployment import Deployment  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=50_000)
+    parser.add_argument("--page-size", type=int, default=500)
+    args = parser.parse_args()
+
+    scratch = Path(tempfile.mkdtemp(prefix="federation-bench-"))
+    national = Deployment(scratch / "national", page_size=args.page_size)
+    central = Deployment(scratch / "central", page_size=args.page_size)
+    try:
+        started = time.perf_counter()
+        setups = [
+            national.spawn("setup", "national", "--records", str(args.records)),
+            central.spawn("setup", "central", "--source", national.url),
+        ]
+        for process in setups:
+            _, err = process.communicate(timeout=600)
+            if process.returncode:
+                raise SystemExit(err)
+        national.start()
+        print(
+            f"two deployments set up, {args.records} records published, in "
+            f"{time.perf_counter() - started:.1f} s; page size {args.page_size}"
+        )
+        for label, extra in (
+            ("full, first copy", ["--full"]),
+            ("full again, unchanged", ["--full"]),
+            ("incremental, nothing changed", []),
+        ):
+            wall = time.perf_counter()
+            job = central.run("harvest", *extra, timeout=1800)
+            wall = time.perf_counter() - wall
+            assert job["status"] == "done", job["error"]
+            read = job["created"] + job["updated"] + job["unchanged"] + job["deleted"]
+            rate = f"{read / job['seconds']:,.0f} records/s" if read else "—"
+            print(
+                f"{label:30} {job['seconds']:7.2f} s ({wall:.2f} s with process start), "
+                f"{job['pages']} pages, {read} records read, {job['created']} created: {rate}"
+                + (f", from={job['from']}" if job["from"] else "")
+            )
+    finally:
+        national.stop()
+        central.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
