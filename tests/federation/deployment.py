@@ -244,13 +244,14 @@ class Deployment:
 
     def start(self, timeout: float = 20) -> None:
         """Start the server and wait until it answers."""
-        self.server = subprocess.Popen(
-            self.command("serve", str(self.port)),
-            env=self.env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.directory / "server.log", "ab"),  # noqa: SIM115
-        )
+        with open(self.directory / "server.log", "ab") as log:
+            self.server = subprocess.Popen(
+                self.command("serve", str(self.port)),
+                env=self.env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
