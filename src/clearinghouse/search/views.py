@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from clearinghouse.portals.models import Portal
-from clearinghouse.search import service
+from clearinghouse.search import gaps, service
 from clearinghouse.search.documents import FACETS
 from clearinghouse.search.text import QueryError
 
@@ -78,3 +78,12 @@ def search_page(request: HttpRequest) -> HttpResponse:
             }
             context.update(results=results, pages=pages, chosen=chosen)
     return render(request, "search/search.html", context, status=status)
+
+
+def gaps_page(request: HttpRequest) -> HttpResponse:
+    """/<lang>/search/gaps/: per GBF target (or CBD subject), what exists and what is thin."""
+    language = translation.get_language() or "en"
+    by = request.GET.get("by", "target")
+    by = by if by in gaps.GROUPS else "target"
+    rows = gaps.compute(request.portal, language, by)  # type: ignore[attr-defined]
+    return render(request, "search/gaps.html", {"rows": rows, "by": by})
