@@ -92,3 +92,9 @@ def test_gaps_page_highlights_thin_targets(data: Any, client: Any) -> None:
     assert 'id="GBF-TARGET-03" class="thin"' in html
     assert 'id="GBF-TARGET-02">' in html
     assert "requests but no providers" in html
+
+
+def test_gaps_by_region(data: Any, client: Any) -> None:
+    rows = client.get("/api/search/gaps", {"by": "region"}, **CENTRAL).json()["rows"]
+    africa = next(r for r in rows if r["label"] == "Africa")
+    assert africa["counts"]["guidance"] == 1  # r01 (Benin)

@@ -166,11 +166,12 @@ def suggest_tags(request: HttpRequest, payload: SuggestIn) -> Any:
 @router.get(
     "/gaps",
     response=GapsOut,
-    summary="Gap analysis per GBF target (or CBD subject)",
+    summary="Gap analysis per GBF target (or CBD subject, or region)",
     description=(
         "Counts of published guidance (library resources, case studies), capacity-building "
         "initiatives, providers (bbiProfile) and requests (bbiRequest) per GBF target "
-        "(`by=target`, default) or CBD subject (`by=subject`), with the thin spots flagged."
+        "(`by=target`, default), CBD subject (`by=subject`) or region with records "
+        "(`by=region`), with the thin spots flagged."
     ),
 )
 def gap_analysis(request: HttpRequest, by: str = "target") -> Any:

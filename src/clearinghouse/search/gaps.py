@@ -17,7 +17,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "providers": ("bbiProfile",),
     "requests": ("bbiRequest",),
 }
-GROUPS = {"target": "gbf-targets", "subject": "cbd-subjects"}
+GROUPS = {"target": "gbf-targets", "subject": "cbd-subjects", "region": "regions"}
 
 
 @dataclass
@@ -29,7 +29,8 @@ class GapRow:
 
 
 def compute(portal: Portal | None, language: str, by: str = "target") -> list[GapRow]:
-    """One row per concept of the scheme (targets or subjects), in vocabulary order."""
+    """One row per concept of the scheme (targets or subjects, in vocabulary order), or per
+    region with records."""
     facet = by if by in GROUPS else "target"
     schema_to_column = {s: col for col, schemas in COLUMNS.items() for s in schemas}
     schemas = list(schema_to_column)
@@ -52,8 +53,11 @@ def compute(portal: Portal | None, language: str, by: str = "target") -> list[Ga
             row[schema_to_column[schema]] += int(n)
     th = thesaurus.get()
     scheme = GROUPS.get(by, "gbf-targets")
-    ids = sorted((i for i, s in th.scheme.items() if s == scheme), key=_order)
-    ids += sorted(set(counts) - set(ids), key=_order)
+    if facet == "region":  # only regions with records (the M49 list is long)
+        ids = sorted(counts, key=lambda i: th.label(i, language))
+    else:
+        ids = sorted((i for i, s in th.scheme.items() if s == scheme), key=_order)
+        ids += sorted(set(counts) - set(ids), key=_order)
     rows = []
     for identifier in ids:
         row_counts = counts.get(identifier, dict.fromkeys(COLUMNS, 0))
