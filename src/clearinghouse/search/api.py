@@ -9,7 +9,7 @@ from django.utils import translation
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from clearinghouse.search import service, suggest
+from clearinghouse.search import gaps, service, suggest
 from clearinghouse.search.documents import FACETS
 from clearinghouse.search.text import QueryError
 
@@ -62,6 +62,18 @@ class SearchOut(Schema):
     concepts: list[ConceptOut] = Field(description="concepts the query was expanded to")
     facets: list[FacetOut]
     results: list[HitOut]
+
+
+class GapRowOut(Schema):
+    identifier: str
+    label: str
+    counts: dict[str, int] = Field(description="guidance, capacity, providers, requests")
+    gaps: list[str] = Field(description="no-providers (requests but no providers), no-guidance")
+
+
+class GapsOut(Schema):
+    by: str
+    rows: list[GapRowOut]
 
 
 class SuggestIn(Schema):
@@ -149,3 +161,20 @@ def suggest_tags(request: HttpRequest, payload: SuggestIn) -> Any:
     if len(text) > suggest.MAX_TEXT:
         raise HttpError(400, f"The text is too long (at most {suggest.MAX_TEXT} characters).")
     return suggest.suggest(text, _language(request)).__dict__
+
+
+@router.get(
+    "/gaps",
+    response=GapsOut,
+    summary="Gap analysis per GBF target (or CBD subject, or region)",
+    description=(
+        "Counts of published guidance (library resources, case studies), capacity-building "
+        "initiatives, providers (bbiProfile) and requests (bbiRequest) per GBF target "
+        "(`by=target`, default), CBD subject (`by=subject`) or region with records "
+        "(`by=region`), with the thin spots flagged."
+    ),
+)
+def gap_analysis(request: HttpRequest, by: str = "target") -> Any:
+    by = by if by in gaps.GROUPS else "target"
+    rows = gaps.compute(request.portal, _language(request), by)  # type: ignore[attr-defined]
+    return {"by": by, "rows": [r.__dict__ for r in rows]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -16,3 +17,23 @@ class RecordVector(models.Model):
 
     def __str__(self) -> str:
         return f"vector of {self.record_id}"
+
+
+class SavedSearch(models.Model):
+    """A signed-in user's saved search; ``send_search_alerts`` e-mails what is new in it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    portal = models.ForeignKey("portals.Portal", on_delete=models.CASCADE, related_name="+")
+    query = models.CharField(max_length=200)
+    filters = models.JSONField(default=dict, blank=True)  # facet → [values]
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_alert_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.query}"

@@ -4,4 +4,10 @@ from clearinghouse.search import views
 
 app_name = "search"
 
-urlpatterns = [path("search", views.search_page, name="page")]
+urlpatterns = [
+    path("search", views.search_page, name="page"),
+    path("search/gaps/", views.gaps_page, name="gaps"),
+    path("search/save", views.save_search, name="save"),
+    path("search/saved/", views.saved_searches, name="saved"),
+    path("search/saved/<int:pk>/delete", views.delete_saved_search, name="delete_saved"),
+]

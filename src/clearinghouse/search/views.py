@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
+from django.views.decorators.http import require_POST
 
 from clearinghouse.portals.models import Portal
-from clearinghouse.search import service
+from clearinghouse.search import gaps, service
 from clearinghouse.search.documents import FACETS
+from clearinghouse.search.models import SavedSearch
 from clearinghouse.search.text import QueryError
 
 
@@ -78,3 +81,42 @@ def search_page(request: HttpRequest) -> HttpResponse:
             }
             context.update(results=results, pages=pages, chosen=chosen)
     return render(request, "search/search.html", context, status=status)
+
+
+def gaps_page(request: HttpRequest) -> HttpResponse:
+    """/<lang>/search/gaps/: per GBF target (or CBD subject), what exists and what is thin."""
+    language = translation.get_language() or "en"
+    by = request.GET.get("by", "target")
+    by = by if by in gaps.GROUPS else "target"
+    rows = gaps.compute(request.portal, language, by)  # type: ignore[attr-defined]
+    return render(request, "search/gaps.html", {"rows": rows, "by": by})
+
+
+@login_required
+@require_POST
+def save_search(request: HttpRequest) -> HttpResponse:
+    """Save the current search (query, facets, language) for e-mail alerts."""
+    q = request.POST.get("q", "").strip()[:200]
+    if not q:
+        return HttpResponse(status=400)
+    SavedSearch.objects.create(
+        user=request.user,  # type: ignore[misc]
+        portal=request.portal,  # type: ignore[attr-defined]
+        query=q,
+        filters={n: request.POST.getlist(n) for n in FACETS if n in request.POST},
+        language=translation.get_language() or "en",
+    )
+    return HttpResponseRedirect(reverse("search:saved"))
+
+
+@login_required
+def saved_searches(request: HttpRequest) -> HttpResponse:
+    items = SavedSearch.objects.filter(user=request.user, portal=request.portal)  # type: ignore[attr-defined,misc]
+    return render(request, "search/saved.html", {"items": items})
+
+
+@login_required
+@require_POST
+def delete_saved_search(request: HttpRequest, pk: int) -> HttpResponse:
+    get_object_or_404(SavedSearch, pk=pk, user=request.user).delete()
+    return HttpResponseRedirect(reverse("search:saved"))

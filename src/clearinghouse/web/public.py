@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count, Q
 from django.http import (
     FileResponse,
@@ -155,10 +155,35 @@ def _record_page(request: HttpRequest, uid: str) -> HttpResponse:
         return render(request, "web/gone.html", {"record": record}, status=410)
     if record.published is None:
         raise Http404("Not published")
-    return _render_document(request, record, record.published)
+    return _render_document(request, record, record.published, related=_related(record, portal))
 
 
-def _render_document(request: HttpRequest, record: Record, revision: Revision) -> HttpResponse:
+def _related(record: Record, portal: Portal) -> list[Any]:
+    """Related records (search/related.py), linked to their own portal's host."""
+    from clearinghouse.search import related
+
+    language = translation.get_language() or "en"
+    try:
+        with transaction.atomic():  # a savepoint: a failed query must not spoil the request
+            items = related.find(record.pk, None if portal.is_central else portal.pk, language)
+    except DatabaseError:  # the index may be missing (before the first reindex): no related list
+        return []
+    hosts: dict[int, str] = {}
+    if any(i.portal_id != portal.pk for i in items):
+        for p in Portal.objects.prefetch_related("hosts"):
+            first = next(iter(p.hosts.all()), None)
+            if first is not None:
+                hosts[p.pk] = first.host
+    for item in items:
+        path = reverse("web:record", args=[item.uid])
+        local = item.portal_id == portal.pk or item.portal_id not in hosts
+        item.url = path if local else f"//{hosts[item.portal_id]}{path}"  # type: ignore[attr-defined]
+    return items
+
+
+def _render_document(
+    request: HttpRequest, record: Record, revision: Revision, related: list[Any] | None = None
+) -> HttpResponse:
     language = translation.get_language() or "en"
     rtype = get_type(record.schema)
     title, fallback, title_lang = presentation.title_of(rtype, revision.document, language)
@@ -182,6 +207,7 @@ def _render_document(request: HttpRequest, record: Record, revision: Revision) -
             # latest one's number is their count (no COUNT query on every page view).
             "revision_count": record.published.number if record.published else 1,
             "jsonld": jsonld.script(described),
+            "related": related or [],
         },
     )
 
