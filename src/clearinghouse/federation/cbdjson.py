@@ -14,11 +14,11 @@ from typing import Any
 
 from django.db import transaction
 
-from clearinghouse.portals.models import AuditEntry, Portal
+from clearinghouse.portals.models import Portal
 from clearinghouse.records import errors as E
 from clearinghouse.records.errors import Issue
-from clearinghouse.records.models import Draft, Record, new_uid
-from clearinghouse.records.services import normalise
+from clearinghouse.records.models import Record, new_uid
+from clearinghouse.records.services import insert_draft, normalise
 from clearinghouse.records.types import RECORD_TYPES
 from clearinghouse.records.validation import validate
 
@@ -131,20 +131,14 @@ def import_documents(portal: Portal, payload: Any, user: Any = None) -> ImportRe
                 uid = new_uid(portal.code)
             taken.add(uid)
             doc["header"]["identifier"] = uid
-            record = Record.objects.create(
-                uid=uid,
-                portal=portal,
-                schema=report.schema,
-                created_by=user,
-                government=(doc.get("government") or {}).get("identifier", ""),
-            )
-            Draft.objects.create(record=record, document=doc, updated_by=user)
-            AuditEntry.objects.create(
-                portal=portal,
-                user=user if user is not None and user.is_authenticated else None,
-                action="draft.import",
-                target=uid,
-                details={"schema": report.schema, "identifier": report.identifier},
+            insert_draft(
+                portal,
+                user,
+                uid,
+                report.schema,
+                doc,
+                "draft.import",
+                identifier=report.identifier,
             )
             report.uid = uid
     return ImportResult(reports, imported=True)

@@ -71,6 +71,29 @@ def check_valid(record_type: str, document: dict[str, Any], portal: Portal, uid:
         raise RecordInvalid(issues, uid)
 
 
+def insert_draft(
+    portal: Portal,
+    user: Any,
+    uid: str,
+    schema: str,
+    doc: dict[str, Any],
+    action: str,
+    **details: Any,
+) -> Record:
+    """Store a new record with its first draft and the audit entry; the caller has checked
+    the document and the user's rights, and holds the transaction."""
+    record = Record.objects.create(
+        uid=uid,
+        portal=portal,
+        schema=schema,
+        created_by=user,
+        government=(doc.get("government") or {}).get("identifier", ""),
+    )
+    Draft.objects.create(record=record, document=doc, updated_by=user)
+    _audit(portal, user, action, record, schema=schema, **details)
+    return record
+
+
 def create_draft(
     portal: Portal, user: Any, record_type: str, document: dict[str, Any], strict: bool = True
 ) -> Record:
@@ -83,15 +106,7 @@ def create_draft(
     doc = normalise(rtype.schema, document, portal, uid)
     _check(rtype.schema, doc, portal, uid, strict)
     with transaction.atomic():
-        record = Record.objects.create(
-            uid=uid,
-            portal=portal,
-            schema=rtype.schema,
-            created_by=user,
-            government=(doc.get("government") or {}).get("identifier", ""),
-        )
-        Draft.objects.create(record=record, document=doc, updated_by=user)
-        _audit(portal, user, "draft.create", record, schema=rtype.schema)
+        record = insert_draft(portal, user, uid, rtype.schema, doc, "draft.create")
         if not rtype.workflow and strict:
             # Contacts are saved without a publication workflow (as in the CBD's systems).
             _publish_now(record, user)
