@@ -9,6 +9,7 @@ from django.conf.locale import LANG_INFO
 from clearinghouse.env import (
     database_from_url,
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -156,6 +157,11 @@ CLEARINGHOUSE_LOCK_MINUTES = env_int("CLEARINGHOUSE_LOCK_MINUTES", 30)
 CLEARINGHOUSE_MAX_ATTACHMENT_MB = env_int("CLEARINGHOUSE_MAX_ATTACHMENT_MB", 50)
 CLEARINGHOUSE_STRICT_HOSTS = env_bool("CLEARINGHOUSE_STRICT_HOSTS", False)
 CLEARINGHOUSE_PAGE_SIZE = env_int("CLEARINGHOUSE_PAGE_SIZE", 20)
+# SPARQL endpoint limits (vocabularies/sparql.py, docs/operations.md)
+CLEARINGHOUSE_SPARQL_MAX_QUERY_CHARS = env_int("CLEARINGHOUSE_SPARQL_MAX_QUERY_CHARS", 10_000)
+CLEARINGHOUSE_SPARQL_MAX_ROWS = env_int("CLEARINGHOUSE_SPARQL_MAX_ROWS", 10_000)
+CLEARINGHOUSE_SPARQL_TIME_LIMIT = env_float("CLEARINGHOUSE_SPARQL_TIME_LIMIT", 10.0)
+CLEARINGHOUSE_SPARQL_MAX_CONCURRENT = env_int("CLEARINGHOUSE_SPARQL_MAX_CONCURRENT", 4)
 # Semantic search with the sentence-encoder package, when installed (docs/search.md).
 CLEARINGHOUSE_SEARCH_SEMANTIC = env_bool("CLEARINGHOUSE_SEARCH_SEMANTIC", True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

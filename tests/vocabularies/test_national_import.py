@@ -74,14 +74,44 @@ def test_national_manager_imports_own_scheme_with_gbf_mappings(
     assert ConceptScheme.objects.get(identifier="bj-targets").portal == benin
 
 
-def test_replace_removes_concepts_the_file_no_longer_lists(bj_manager: Client) -> None:
+def test_replace_deprecates_concepts_the_file_no_longer_lists(bj_manager: Client) -> None:
+    from clearinghouse.records.validation import known_terms
+
     _post(bj_manager, NATIONAL)
     smaller = NATIONAL.split(b"<http://example.org/bj/t2>")[0]
     assert _post(bj_manager, smaller).status_code == 302
-    assert Concept.objects.filter(identifier="BJ-T2").exists()  # plain import keeps it
-    assert _post(bj_manager, smaller, replace="1").status_code == 302
-    assert not Concept.objects.filter(identifier="BJ-T2").exists()
-    assert Concept.objects.filter(identifier="BJ-T1").exists()
+    assert not Concept.objects.get(identifier="BJ-T2").deprecated  # plain import keeps it
+    response = _post(bj_manager, smaller, replace="1")
+    assert response.status_code == 302
+    page = bj_manager.get("/en/vocab/").content.decode()
+    assert "1 concept(s) (0 new, 1 deprecated) imported." in page
+    # kept, deprecated: records tagged with it stay valid, its URI keeps resolving
+    t2 = Concept.objects.get(identifier="BJ-T2")
+    assert t2.deprecated and t2.replaced_by is None
+    assert not Concept.objects.get(identifier="BJ-T1").deprecated
+    assert known_terms("bj-targets", {"BJ-T1", "BJ-T2"}) == {"BJ-T1", "BJ-T2"}
+    rdf = bj_manager.get("/vocab/bj-targets/BJ-T2", HTTP_ACCEPT="text/turtle")
+    assert rdf.status_code == 200
+    assert "owl:deprecated true" in rdf.content.decode()
+    assert (
+        "This concept is deprecated."
+        in bj_manager.get("/en/vocab/bj-targets/BJ-T2/").content.decode()
+    )
+    # a later replace whose new concept says dct:replaces the old one names the replacement
+    with_t3 = smaller + (
+        b"<http://example.org/bj/t3> a skos:Concept ;"
+        b" skos:inScheme <http://example.org/bj/targets> ;"
+        b' dct:identifier "BJ-T3" ; skos:prefLabel "Cible 3"@fr ;'
+        b" dct:replaces <http://example.org/bj/t2> .\n"
+    )
+    assert _post(bj_manager, with_t3, replace="1").status_code == 302
+    t2.refresh_from_db()
+    assert t2.deprecated and t2.replaced_by == Concept.objects.get(identifier="BJ-T3")
+    rdf = bj_manager.get("/vocab/bj-targets/BJ-T2", HTTP_ACCEPT="text/turtle").content.decode()
+    assert "dct:isReplacedBy <http://example.org/bj/t3>" in rdf
+    # listing it again undeprecates it
+    assert _post(bj_manager, NATIONAL, replace="1").status_code == 302
+    assert not Concept.objects.get(identifier="BJ-T2").deprecated
 
 
 def test_national_manager_cannot_touch_global_schemes(bj_manager: Client) -> None:
@@ -158,4 +188,4 @@ def test_command_scoped_to_a_portal(tmp_path: Path, benin: Any) -> None:
         call_command("import_vocabulary", str(goals), "--portal", "zz")
     path.write_bytes(NATIONAL.split(b"<http://example.org/bj/t2>")[0])
     call_command("import_vocabulary", str(path), "--portal", "bj", "--replace")
-    assert not Concept.objects.filter(identifier="BJ-T2").exists()
+    assert Concept.objects.get(identifier="BJ-T2").deprecated

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from typing import Any
@@ -18,18 +21,22 @@ pytestmark = pytest.mark.django_db
 SLOW = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . FILTER(STR(?c) = CONCAT(STR(?f), 'x')) }"
 
 
-def test_too_long_query_is_refused(web: Any) -> None:
-    query = "ASK { ?s ?p ?o }" + " " * sparql.MAX_QUERY_CHARS
+def test_too_long_query_is_refused(web: Any, settings: Any) -> None:
+    query = "ASK { ?s ?p ?o }" + " " * sparql.max_query_chars()
     response = web.post("/sparql", query, content_type="application/sparql-query")
     assert response.status_code == 413
-    assert f"the limit is {sparql.MAX_QUERY_CHARS}" in response.content.decode()
+    assert "the limit is 10000" in response.content.decode()
+    settings.CLEARINGHOUSE_SPARQL_MAX_QUERY_CHARS = 20  # the setting applies at once
+    response = web.get("/sparql", {"query": "ASK { ?s ?p ?o . ?o ?q ?r }"})
+    assert response.status_code == 413
+    assert "the limit is 20" in response.content.decode()
 
 
-def test_results_are_capped_and_say_so(web: Any, monkeypatch: Any) -> None:
+def test_results_are_capped_and_say_so(web: Any, settings: Any) -> None:
     response = web.get("/sparql", {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
     assert response["X-Result-Limit"] == "10000"
     assert response["X-Result-Truncated"] == "false"
-    monkeypatch.setattr(sparql, "MAX_ROWS", 5)
+    settings.CLEARINGHOUSE_SPARQL_MAX_ROWS = 5
     response = web.get("/sparql", {"query": "SELECT * WHERE { ?s ?p ?o }"})
     assert response.status_code == 200
     assert len(json.loads(response.content)["results"]["bindings"]) == 5
@@ -42,8 +49,8 @@ def test_results_are_capped_and_say_so(web: Any, monkeypatch: Any) -> None:
     assert construct["X-Result-Truncated"] == "true"
 
 
-def test_slow_query_is_stopped_with_503(web: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(sparql, "TIME_LIMIT", 0.3)
+def test_slow_query_is_stopped_with_503(web: Any, settings: Any) -> None:
+    settings.CLEARINGHOUSE_SPARQL_TIME_LIMIT = 0.3
     started = time.monotonic()
     response = web.get("/sparql", {"query": SLOW})
     assert response.status_code == 503
@@ -80,10 +87,44 @@ def test_errors_during_evaluation_are_400(web: Any, monkeypatch: Any) -> None:
     assert response.content.decode() == "The query failed: boom\n"
 
 
-def test_too_many_running_queries_get_503(web: Any, monkeypatch: Any) -> None:
-    monkeypatch.setattr(sparql, "_slots", threading.BoundedSemaphore(1))
-    sparql._slots.acquire()  # one query is running
-    response = web.get("/sparql", {"query": "ASK { ?s ?p ?o }"})
+def test_too_many_running_queries_get_503(web: Any, settings: Any) -> None:
+    settings.CLEARINGHOUSE_SPARQL_MAX_CONCURRENT = 1
+    slots = sparql._slots()
+    slots.acquire()  # one query is running
+    try:
+        response = web.get("/sparql", {"query": "ASK { ?s ?p ?o }"})
+    finally:
+        slots.release()
     assert response.status_code == 503
     assert response["Retry-After"] == "10"
-    assert "Too many queries" in response.content.decode()
+    assert "Too many queries are running (at most 1)" in response.content.decode()
+    ok = web.get("/sparql", {"query": "ASK { ?s ?p ?o }"})
+    assert ok.status_code == 200
+
+
+def _setting_in_fresh_process(env: dict[str, str], name: str) -> subprocess.CompletedProcess:
+    code = (
+        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', "
+        "'clearinghouse.settings'); django.setup(); from django.conf import settings; "
+        f"print(repr(settings.{name}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DEBUG": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_limits_are_read_from_the_environment() -> None:
+    done = _setting_in_fresh_process(
+        {"CLEARINGHOUSE_SPARQL_TIME_LIMIT": "2.5"}, "CLEARINGHOUSE_SPARQL_TIME_LIMIT"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2.5"
+    done = _setting_in_fresh_process(
+        {"CLEARINGHOUSE_SPARQL_MAX_ROWS": "lots"}, "CLEARINGHOUSE_SPARQL_MAX_ROWS"
+    )
+    assert done.returncode != 0
+    assert "CLEARINGHOUSE_SPARQL_MAX_ROWS='lots' is not an integer" in done.stderr

@@ -11,6 +11,8 @@ class ConceptScheme(models.Model):
     uri = models.URLField(max_length=400, unique=True)
     titles = models.JSONField(default=dict)  # {lang: title}
     version = models.CharField(max_length=32, blank=True, default="")
+    # SKOS documentation notes on the scheme: {"historyNote": {lang: text}, "note": {…}}
+    notes = models.JSONField(default=dict, blank=True)
     modified = models.DateTimeField(auto_now=True)
     # National schemes belong to one portal; global ones to none.
     portal = models.ForeignKey(

@@ -21,10 +21,17 @@ KMGBF = "http://metadata.cbd.int/kmgbf/"
 UNSD_FILES = {"en": "en", "fr": "fr", "es": "es", "ar": "ar", "ru": "ru", "zh": "cn"}
 
 
-def _scheme(identifier: str, titles: dict[str, str], uri: str | None = None) -> ConceptScheme:
+def _scheme(
+    identifier: str,
+    titles: dict[str, str],
+    uri: str | None = None,
+    notes: dict[str, dict[str, str]] | None = None,
+) -> ConceptScheme:
+    defaults: dict[str, Any] = {"titles": titles, "uri": uri or f"{BASE_URI}{identifier}"}
+    if notes is not None:
+        defaults["notes"] = notes
     scheme, _created = ConceptScheme.objects.update_or_create(
-        identifier=identifier,
-        defaults={"titles": titles, "uri": uri or f"{BASE_URI}{identifier}"},
+        identifier=identifier, defaults=defaults
     )
     return scheme
 
@@ -261,10 +268,138 @@ def load_small() -> int:
     return count
 
 
+UN_SDG = "http://metadata.un.org/sdg/"  # the UN's SDG knowledge organization system
+
+
+def _sdg_target_sort(code: str) -> str:
+    goal, target = code.split(".")
+    return f"{int(goal):03d}." + (f"{int(target):03d}" if target.isdigit() else f"z{target}")
+
+
+def load_sdg() -> int:
+    """The 17 Sustainable Development Goals and their 169 targets in the six UN languages
+    (``data/sdg.json``, from open-sdg/sdg-translations; see data/SOURCES.md). A language the
+    source lacks stays missing: nothing is translated here."""
+    data = json.loads((DATA / "sdg.json").read_text(encoding="utf-8"))
+    source = data["source"]
+    scheme = _scheme(
+        "sdg",
+        # The six titles are the source's own wording (target 17.16 / 17.9 in each language).
+        {
+            "en": "Sustainable Development Goals",
+            "fr": "Objectifs de développement durable",
+            "es": "Objetivos de Desarrollo Sostenible",
+            "ar": "أهداف التنمية المستدامة",
+            "ru": "Цели в области устойчивого развития",
+            "zh": "可持续发展目标",
+        },
+        notes={
+            "note": {
+                "en": "The 17 Sustainable Development Goals and 169 targets (UN General Assembly "
+                "resolution 70/1), CBD thesaurus domain SUSTAINABLE-DEVELOPMENT-GOALS. Texts: "
+                f"{source['repository']} (MIT); goals and targets are skos:exactMatch the UN SDG "
+                f"vocabulary ({UN_SDG})."
+            }
+        },
+    )
+    count = 0
+    goals: dict[str, Concept] = {}
+    for code, texts in data["goals"].items():
+        goals[code] = _upsert(
+            scheme,
+            f"SDG-GOAL-{int(code)}",
+            notation=code,
+            sort_key=f"{int(code):03d}",
+            pref_labels=texts.get("short", {}),
+            definitions=texts.get("title", {}),
+            mappings=[{"relation": "exactMatch", "uri": f"{UN_SDG}{int(code)}"}],
+            extra={"cbd_identifier": f"SUSTAINABLE-DEVELOPMENT-GOAL-{int(code):02d}"},
+        )
+        goals[code].broader.clear()
+        count += 1
+    for code, texts in data["targets"].items():
+        concept = _upsert(
+            scheme,
+            f"SDG-TARGET-{code}",
+            notation=code,
+            sort_key=_sdg_target_sort(code),
+            pref_labels=texts["title"],
+            mappings=[{"relation": "exactMatch", "uri": f"{UN_SDG}{code}"}],
+        )
+        concept.broader.set([goals[code.split(".")[0]]])
+        count += 1
+    return count
+
+
+def load_aichi() -> int:
+    """The Aichi Biodiversity Targets (Strategic Plan for Biodiversity 2011-2020): 5 strategic
+    goals and 20 targets, English only (``data/aichi.json``). Historical: superseded by the
+    Kunming-Montreal GBF in 2022; kept so older records keep their tags."""
+    data = json.loads((DATA / "aichi.json").read_text(encoding="utf-8"))
+    source = data["source"]
+    scheme = _scheme(
+        "aichi-targets",
+        {"en": "Aichi Biodiversity Targets"},
+        notes={
+            "historyNote": {
+                "en": "Historical vocabulary: the Aichi Biodiversity Targets of the Strategic "
+                "Plan for Biodiversity 2011-2020 (CBD decision X/2) were superseded in 2022 by "
+                "the Kunming-Montreal Global Biodiversity Framework (decision 15/4)."
+            },
+            "note": {
+                "en": f"Text: {source['repository']} {source['path']} (commit "
+                f"{source['commit'][:8]}), English only; other languages are missing."
+            },
+        },
+    )
+    count = 0
+    goals: dict[str, Concept] = {}
+    for letter, text in data["goals"].items():
+        goals[letter] = _upsert(
+            scheme,
+            f"AICHI-STRATEGIC-GOAL-{letter}",
+            notation=letter,
+            sort_key=f"0{letter}",
+            pref_labels={"en": text},
+        )
+        goals[letter].broader.clear()
+        count += 1
+    parent = {n: letter for letter, numbers in data["goal_targets"].items() for n in numbers}
+    for number, target in data["targets"].items():
+        concept = _upsert(
+            scheme,
+            f"AICHI-TARGET-{int(number):02d}",
+            notation=number,
+            sort_key=f"1{int(number):03d}",
+            pref_labels={"en": target["text"]},
+            alt_labels={"en": [target["keyword"]]},
+        )
+        concept.broader.set([goals[parent[int(number)]]])
+        count += 1
+    return count
+
+
+def load_crosswalks() -> int:
+    """Published crosswalks shipped in ``data/crosswalk-*.csv`` (see data/SOURCES.md)."""
+    from clearinghouse.vocabularies import crosswalk
+
+    added = 0
+    for path in sorted(DATA.glob("crosswalk-*.csv")):
+        added += crosswalk.import_crosswalk(path.read_bytes()).rows
+    return added
+
+
 @transaction.atomic
 def load_all() -> dict[str, int]:
     from clearinghouse.vocabularies import labels
 
-    counts = {"gbf": load_gbf(), "countries": load_countries(), "lists": load_small()}
+    counts = {
+        "gbf": load_gbf(),
+        "countries": load_countries(),
+        "lists": load_small(),
+        "sdg": load_sdg(),
+        "aichi": load_aichi(),
+    }
+    counts["crosswalk mappings"] = load_crosswalks()
     labels.invalidate()
     return counts

@@ -38,6 +38,8 @@ KMGBF_ONTO = Namespace("http://metadata.cbd.int/kmgbf/ontology#")
 MAPPINGS = ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch")
 LABELS = {"pref_labels": SKOS.prefLabel, "alt_labels": SKOS.altLabel}
 LABELS["hidden_labels"] = SKOS.hiddenLabel
+# SKOS documentation properties kept on schemes (ConceptScheme.notes)
+SCHEME_NOTES = ("note", "scopeNote", "historyNote", "changeNote", "editorialNote")
 
 # format name → (rdflib format, media type, file extension)
 FORMATS: dict[str, tuple[str, str, str]] = {
@@ -147,6 +149,9 @@ def build_graph(schemes: Iterable[ConceptScheme] | None = None) -> Graph:
             graph.add((s, SKOS.prefLabel, Literal(title, lang=lang or None)))
         if scheme.version:
             graph.add((s, OWL.versionInfo, Literal(scheme.version)))
+        for kind, texts in (scheme.notes or {}).items():
+            for lang, text in texts.items():
+                graph.add((s, SKOS[kind], Literal(text, lang=lang or None)))
     scheme_uri = {s.pk: URIRef(s.uri) for s in scheme_list}
     for c in concepts:
         node = URIRef(c.uri)
@@ -369,7 +374,32 @@ class ImportReport:
     schemes: int = 0
     concepts: int = 0
     created: int = 0
-    removed: int = 0
+    deprecated: int = 0  # concepts a "replace" import no longer lists (kept, owl:deprecated)
+
+
+def _deprecate_absent(
+    graph: Graph, scheme_ids: set[int], kept: list[int], pk_of: dict[str, int]
+) -> int:
+    """Concepts of ``scheme_ids`` the file no longer lists are deprecated, not deleted: records
+    tagged with them stay valid and their URIs keep resolving. A concept of the file that says
+    ``dct:replaces <old>`` becomes the old concept's replacement (``dct:isReplacedBy``)."""
+    replacement: dict[str, int] = {}
+    for new, old in graph.subject_objects(DCTERMS.replaces):
+        if str(new) in pk_of:
+            replacement.setdefault(str(old), pk_of[str(new)])
+    gone = Concept.objects.filter(scheme_id__in=scheme_ids).exclude(pk__in=kept)
+    count = 0
+    for concept in gone.only("pk", "uri", "deprecated", "replaced_by_id"):
+        changes: dict[str, Any] = {}
+        if not concept.deprecated:
+            changes["deprecated"] = True
+        new_pk = replacement.get(concept.uri)
+        if new_pk is not None and concept.replaced_by_id != new_pk:
+            changes["replaced_by_id"] = new_pk
+        if changes:
+            Concept.objects.filter(pk=concept.pk).update(**changes, modified=timezone.now())
+            count += 1
+    return count
 
 
 def _scope_violations(
@@ -529,19 +559,21 @@ def import_graph(
                 lit.language or "": str(lit) for lit in _sorted_literals(graph, node, DCTERMS.title)
             }
             version = graph.value(node, OWL.versionInfo)
+            notes: dict[str, dict[str, str]] = {}
+            for kind in SCHEME_NOTES:
+                for lit in _sorted_literals(graph, node, SKOS[kind]):
+                    notes.setdefault(kind, {})[lit.language or ""] = str(lit)
+            scheme_values: dict[str, Any] = {
+                "identifier": _scheme_identifier(graph, node),
+                "titles": titles,
+                "version": str(version) if version is not None else "",
+            }
+            if notes:  # a file without notes keeps the stored ones
+                scheme_values["notes"] = notes
             stored_scheme, _created = ConceptScheme.objects.update_or_create(
                 uri=str(node),
-                defaults={
-                    "identifier": _scheme_identifier(graph, node),
-                    "titles": titles,
-                    "version": str(version) if version is not None else "",
-                },
-                create_defaults={
-                    "identifier": _scheme_identifier(graph, node),
-                    "titles": titles,
-                    "version": str(version) if version is not None else "",
-                    "portal": portal,
-                },
+                defaults=scheme_values,
+                create_defaults={**scheme_values, "portal": portal},
             )
             schemes[stored_scheme.uri] = stored_scheme
             report.schemes += 1
@@ -618,9 +650,7 @@ def import_graph(
             replaced = {schemes[str(n)].pk for n in scheme_nodes} | {
                 c.scheme_id for c in stored.values()
             }
-            gone = Concept.objects.filter(scheme_id__in=replaced).exclude(pk__in=ids)
-            report.removed = gone.count()
-            gone.delete()
+            report.deprecated = _deprecate_absent(graph, replaced, ids, pk_of)
         # bump ``modified`` so other processes' caches (labels.fingerprint) notice the import
         Concept.objects.filter(pk__in=ids).update(modified=timezone.now())
     labels.invalidate()  # bulk operations send no signals

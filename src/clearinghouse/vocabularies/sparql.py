@@ -6,10 +6,11 @@ POST form ``query=`` or by POST ``application/sparql-query``; updates are refuse
 Results: SELECT/ASK as SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT/DESCRIBE as Turtle
 (default), JSON-LD, RDF/XML or N-Triples, by Accept header or ``?format=``.
 
-Limits: queries longer than :data:`MAX_QUERY_CHARS` get 413; results are cut at
-:data:`MAX_ROWS` rows (SELECT) or triples (CONSTRUCT/DESCRIBE), said by the response headers
-``X-Result-Limit`` and ``X-Result-Truncated``; a query runs in a worker thread and is stopped
-after :data:`TIME_LIMIT` seconds (503); at most :data:`MAX_CONCURRENT` run at once (503)."""
+Limits (settings ``CLEARINGHOUSE_SPARQL_*``): queries longer than :func:`max_query_chars`
+get 413; results are cut at :func:`max_rows` rows (SELECT) or triples (CONSTRUCT/DESCRIBE),
+said by the response headers ``X-Result-Limit`` and ``X-Result-Truncated``; a query runs in
+a worker thread and is stopped after :func:`time_limit` seconds (503); at most
+:func:`max_concurrent` run at once (503)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import itertools
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -84,13 +86,40 @@ EXAMPLES = [
     ),
 ]
 
-MAX_QUERY_CHARS = 10_000
-MAX_ROWS = 10_000
-TIME_LIMIT = 10.0  # seconds
-MAX_CONCURRENT = 4
+# Limits come from the settings (environment variables CLEARINGHOUSE_SPARQL_*, see
+# docs/operations.md); they are read on every query, so a changed setting applies at once.
+
+
+def max_query_chars() -> int:
+    return int(settings.CLEARINGHOUSE_SPARQL_MAX_QUERY_CHARS)
+
+
+def max_rows() -> int:
+    return int(settings.CLEARINGHOUSE_SPARQL_MAX_ROWS)
+
+
+def time_limit() -> float:
+    return float(settings.CLEARINGHOUSE_SPARQL_TIME_LIMIT)
+
+
+def max_concurrent() -> int:
+    return int(settings.CLEARINGHOUSE_SPARQL_MAX_CONCURRENT)
+
 
 _lock = threading.Lock()
-_slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+_slot_state: dict[str, Any] = {"size": None, "semaphore": None}
+
+
+def _slots() -> threading.BoundedSemaphore:
+    """One semaphore per process, sized by the setting (recreated if the setting changes)."""
+    size = max_concurrent()
+    with _lock:
+        if _slot_state["size"] != size:
+            _slot_state["size"], _slot_state["semaphore"] = size, threading.BoundedSemaphore(size)
+        semaphore: threading.BoundedSemaphore = _slot_state["semaphore"]
+        return semaphore
+
+
 _cache: dict[str, Any] = {"key": None, "graph": None}
 
 
@@ -131,9 +160,9 @@ class Busy(Exception):
 
 def prepare(text: str) -> Any:
     """Parse a query (raises ValueError with a readable message, PermissionError for updates)."""
-    if len(text) > MAX_QUERY_CHARS:
+    if len(text) > max_query_chars():
         raise OverflowError(
-            f"Query too long: {len(text)} characters; the limit is {MAX_QUERY_CHARS}."
+            f"Query too long: {len(text)} characters; the limit is {max_query_chars()}."
         )
     try:
         query = prepareQuery(text, initNs=PREFIXES)
@@ -156,19 +185,20 @@ def prepare(text: str) -> Any:
 
 
 def _evaluate(query: Any, data: Graph) -> tuple[Result, bool]:
-    """Evaluate and materialise at most MAX_ROWS rows or triples; (result, truncated)."""
+    """Evaluate and materialise at most max_rows() rows or triples; (result, truncated)."""
+    limit = max_rows()
     result = data.query(query)
     if result.type == "SELECT":
         # rdflib yields bindings lazily: take one more than the limit to know it was reached
         source = result._genbindings or iter(result._bindings)
-        rows = list(itertools.islice(source, MAX_ROWS + 1))
+        rows = list(itertools.islice(source, limit + 1))
         capped = Result("SELECT")
         capped.vars = result.vars
-        capped.bindings = rows[:MAX_ROWS]
-        return capped, len(rows) > MAX_ROWS
-    if result.graph is not None and len(result.graph) > MAX_ROWS:  # CONSTRUCT, DESCRIBE
+        capped.bindings = rows[:limit]
+        return capped, len(rows) > limit
+    if result.graph is not None and len(result.graph) > limit:  # CONSTRUCT, DESCRIBE
         cut = Graph()
-        for triple in itertools.islice(result.graph, MAX_ROWS):
+        for triple in itertools.islice(result.graph, limit):
             cut.add(triple)
         result.graph = cut
         return result, True
@@ -185,14 +215,16 @@ def _interrupt(thread: threading.Thread) -> None:
 
 
 def run(text: str, data: Graph | None = None) -> tuple[Result, bool]:
-    """Parse and evaluate a query in a worker thread, within TIME_LIMIT seconds.
+    """Parse and evaluate a query in a worker thread, within time_limit() seconds.
 
     Raises ValueError (malformed), PermissionError (update), OverflowError (too long),
     Busy (too many running) or QueryTimeout (time limit)."""
     query = prepare(text)
     data = graph() if data is None else data  # built here: the worker touches no database
-    if not _slots.acquire(timeout=1.0):
-        raise Busy(f"Too many queries are running (at most {MAX_CONCURRENT}); try again.")
+    slots = _slots()
+    seconds = time_limit()
+    if not slots.acquire(timeout=1.0):
+        raise Busy(f"Too many queries are running (at most {max_concurrent()}); try again.")
     outcome: dict[str, Any] = {}
 
     def work() -> None:
@@ -203,15 +235,15 @@ def run(text: str, data: Graph | None = None) -> tuple[Result, bool]:
         except Exception as exc:  # rdflib raises many kinds during evaluation
             outcome["error"] = exc
         finally:
-            _slots.release()
+            slots.release()
 
     worker = threading.Thread(target=work, name="sparql-query", daemon=True)
     worker.start()
-    worker.join(TIME_LIMIT)
+    worker.join(seconds)
     if worker.is_alive() or "timeout" in outcome:
         _interrupt(worker)
         raise QueryTimeout(
-            f"The query ran longer than {TIME_LIMIT:g} seconds and was stopped; "
+            f"The query ran longer than {seconds:g} seconds and was stopped; "
             "narrow it down (more specific patterns, LIMIT)."
         )
     if "error" in outcome:
@@ -275,7 +307,7 @@ def endpoint(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(body, content_type=f"{media}; charset=utf-8")
     response["Vary"] = "Accept"
     response["Access-Control-Allow-Origin"] = "*"
-    response["X-Result-Limit"] = str(MAX_ROWS)
+    response["X-Result-Limit"] = str(max_rows())
     response["X-Result-Truncated"] = "true" if truncated else "false"
     response["Access-Control-Expose-Headers"] = "X-Result-Limit, X-Result-Truncated"
     return response

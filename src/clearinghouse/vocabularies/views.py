@@ -27,8 +27,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from rdflib import Graph, URIRef
 
 from clearinghouse.records.i18n import pick
+from clearinghouse.vocabularies import crosswalk, skos
 from clearinghouse.vocabularies import search as search_index
-from clearinghouse.vocabularies import skos
 from clearinghouse.vocabularies.models import Concept, ConceptScheme
 from clearinghouse.vocabularies.seed import indicator_roles
 from clearinghouse.vocabularies.sparql import graph as cached_graph
@@ -116,6 +116,12 @@ def describe(concept: Concept) -> Graph:
         if isinstance(o, URIRef):
             for label in full.objects(o, skos.SKOS.prefLabel):
                 out.add((o, skos.SKOS.prefLabel, label))
+    # mappings towards this concept from other schemes (crosswalks), both directions shown
+    for relation in skos.MAPPINGS:
+        for s in full.subjects(skos.SKOS[relation], node):
+            out.add((s, skos.SKOS[relation], node))
+            for label in full.objects(s, skos.SKOS.prefLabel):
+                out.add((s, skos.SKOS.prefLabel, label))
     return out
 
 
@@ -152,15 +158,36 @@ def _title(scheme: ConceptScheme) -> dict[str, Any]:
     return _label(scheme.titles, scheme.identifier)
 
 
-def index(request: HttpRequest) -> HttpResponse:
-    visible = ConceptScheme.objects.filter(
+def _visible(request: HttpRequest) -> Any:
+    """Global schemes and the current portal's national ones (other portals' national schemes
+    are not listed, though their URLs still resolve)."""
+    return ConceptScheme.objects.filter(
         Q(portal__isnull=True) | Q(portal=getattr(request, "portal", None))
-    ).annotate(n=Count("concepts"))
+    )
+
+
+def _search_schemes(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "identifier": s.identifier,
+            "title": _title(s)["text"],
+            "national": s.portal_id is not None,
+        }
+        for s in _visible(request)
+    ]
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    visible = _visible(request).annotate(n=Count("concepts"))
     schemes = [{"scheme": s, "title": _title(s), "count": s.n} for s in visible]
     return render(
         request,
         "vocabularies/index.html",
-        {"schemes": schemes, "can_import": can_import(request.user, request.portal)},  # type: ignore[attr-defined]
+        {
+            "schemes": schemes,
+            "search_schemes": _search_schemes(request),
+            "can_import": can_import(request.user, request.portal),  # type: ignore[attr-defined]
+        },
     )
 
 
@@ -197,11 +224,17 @@ def tree(scheme: ConceptScheme) -> list[dict[str, Any]]:
 
 def scheme_page(request: HttpRequest, scheme: str) -> HttpResponse:
     obj = get_object_or_404(ConceptScheme, identifier=scheme)
+    notes = []
+    for kind in skos.SCHEME_NOTES:
+        picked = pick((obj.notes or {}).get(kind) or {}, _language())
+        if picked.text:
+            notes.append({"kind": kind, "text": picked.text, "lang": picked.language})
     return render(
         request,
         "vocabularies/scheme.html",
         {
             "scheme": obj,
+            "notes": notes,
             "title": _title(obj),
             "tree": tree(obj),
             "formats": ("ttl", "jsonld", "rdf", "csv"),
@@ -239,6 +272,30 @@ def concept_page(request: HttpRequest, scheme: str, concept: str) -> HttpRespons
         for role, uris in indicator_roles(obj).items()
     ]
     records = tagged_records(request.portal, obj)  # type: ignore[attr-defined]
+    sources = (obj.extra or {}).get("mapping_sources") or {}
+    local = {
+        c.uri: c
+        for c in Concept.objects.filter(uri__in=[m["uri"] for m in obj.mappings or []])
+        .select_related("scheme")
+        .only("pk", "uri", "identifier", "pref_labels", "scheme")
+    }
+    mappings = [
+        {
+            "relation": m["relation"],
+            "uri": m["uri"],
+            "node": _node(local[m["uri"]]) if m["uri"] in local else None,
+            "source": sources.get(m["uri"], ""),
+        }
+        for m in obj.mappings or []
+    ]
+    incoming = [
+        {
+            "relation": relation,
+            "node": _node(c),
+            "source": (c.extra or {}).get("mapping_sources", {}).get(obj.uri, ""),
+        }
+        for relation, c in crosswalk.incoming(obj.uri)
+    ]
     return render(
         request,
         "vocabularies/concept.html",
@@ -253,6 +310,8 @@ def concept_page(request: HttpRequest, scheme: str, concept: str) -> HttpRespons
             "replaces": [_node(c) for c in obj.replaces.select_related("scheme")],
             "replacement": _node(obj.replaced_by) if obj.replaced_by else None,
             "roles": roles,
+            "mappings": mappings,
+            "incoming": incoming,
             "records": [
                 {"record": r, "title": pick(r.title or {}, language).text or r.uid} for r in records
             ],
@@ -270,8 +329,15 @@ def search_page(request: HttpRequest) -> HttpResponse:
     scheme = request.GET.get("scheme") or None
     hits = search_index.search(query, scheme) if query else []
     concepts = Concept.objects.select_related("scheme").in_bulk([h.concept_id for h in hits])
+    portal = getattr(request, "portal", None)
     results = [
-        {**_node(concepts[h.concept_id]), "hit": h} for h in hits if h.concept_id in concepts
+        {**_node(concepts[h.concept_id]), "hit": h}
+        for h in hits
+        if h.concept_id in concepts
+        # a search over all vocabularies leaves out other portals' national schemes
+        and (
+            scheme or concepts[h.concept_id].scheme.portal_id in (None, getattr(portal, "pk", None))
+        )
     ]
     return render(
         request,
@@ -280,7 +346,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             "query": query,
             "scheme": scheme,
             "results": results,
-            "schemes": ConceptScheme.objects.filter(portal__isnull=True),
+            "search_schemes": _search_schemes(request),
         },
     )
 
@@ -327,9 +393,12 @@ def import_page(request: HttpRequest) -> HttpResponse:
     upload: Any = request.FILES.get("file")
     if request.method == "POST" and upload is not None:
         fmt = request.POST.get("format") or _suffix_format(upload.name or "")
+        data = upload.read()
+        if fmt == "csv" and crosswalk.is_crosswalk(data):
+            return _import_crosswalk(request, context, data, upload.name, scope)
         try:
             report = skos.import_graph(
-                skos.read(upload.read(), fmt),
+                skos.read(data, fmt),
                 request.POST.get("scheme") or None,
                 portal=scope.portal,
                 replace=bool(request.POST.get("replace")),
@@ -340,11 +409,33 @@ def import_page(request: HttpRequest) -> HttpResponse:
             return render(request, "vocabularies/import.html", context, status=400)
         messages.success(
             request,
-            _("%(s)s scheme(s), %(c)s concept(s) (%(n)s new, %(r)s removed) imported.")
-            % {"s": report.schemes, "c": report.concepts, "n": report.created, "r": report.removed},
+            _("%(s)s scheme(s), %(c)s concept(s) (%(n)s new, %(d)s deprecated) imported.")
+            % {
+                "s": report.schemes,
+                "c": report.concepts,
+                "n": report.created,
+                "d": report.deprecated,
+            },
         )
         return HttpResponseRedirect(reverse("vocabularies:index"))
     return render(request, "vocabularies/import.html", context)
+
+
+def _import_crosswalk(
+    request: HttpRequest, context: dict[str, Any], data: bytes, name: str, scope: Scope
+) -> HttpResponse:
+    try:
+        report = crosswalk.import_crosswalk(data, portal=scope.portal)
+    except crosswalk.CrosswalkFailed as failed:
+        context["violations"] = [skos.Violation("", p) for p in failed.problems]
+        context["filename"] = name
+        return render(request, "vocabularies/import.html", context, status=400)
+    messages.success(
+        request,
+        _("Crosswalk imported: %(r)s row(s), %(a)s new mapping(s) on %(c)s concept(s).")
+        % {"r": report.rows, "a": report.added, "c": report.concepts},
+    )
+    return HttpResponseRedirect(reverse("vocabularies:index"))
 
 
 def _suffix_format(name: str) -> str:

@@ -29,7 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--replace",
             action="store_true",
-            help="remove the concepts of the file's schemes that the file no longer lists",
+            help="deprecate (owl:deprecated, kept and still resolving) the concepts of the "
+            "file's schemes that the file no longer lists",
         )
 
     def handle(self, *args: object, **options: object) -> None:
@@ -60,5 +61,5 @@ class Command(BaseCommand):
             ) from None
         self.stdout.write(
             f"{report.schemes} scheme(s), {report.concepts} concept(s) "
-            f"({report.created} new, {report.removed} removed) imported."
+            f"({report.created} new, {report.deprecated} deprecated) imported."
         )
