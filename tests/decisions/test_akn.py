@@ -143,7 +143,9 @@ def test_schema_errors_are_reported_with_lines_and_nothing_is_stored(
         call_command("import_akn", str(good), str(bad), "--portal", "central")
     out = capsys.readouterr().out
     assert f"{bad}: line 6:" in out  # FRBRWork lacks its FRBRuri, FRBRdate, …
+    assert f"{bad}: line 11:" in out
     assert "FRBRuri" in out
+    assert "Duplicate key-sequence" in out  # two paragraphs with eId para_1 (line 11)
     assert not Record.objects.exists()
     _tree, errors = akn.check_schema(b"<akomaNtoso><doc>")
     assert errors[0].line == 1 and "not well-formed" in errors[0].message
