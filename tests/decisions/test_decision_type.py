@@ -138,7 +138,8 @@ def test_record_page_has_paragraph_anchors(central: Any, laila: Any) -> None:
     assert 'id="para_9__subpara_b__subpara_ii"' in page
     assert 'href="#para_9__subpara_b"' in page
     assert "Requests the Executive Secretary:" in page
-    assert f'href="/decisions/{record.uid}.akn.xml"' in page
+    assert f'href="/decisions/{record.uid}.akn.xml?lang=fr"' in page
+    assert 'id="para-9-b-ii"' in page  # the short form of the anchor works too
     fr = web("cbd.testserver").get(f"/fr/r/{record.uid}/").content.decode()
     assert "Prie la Secrétaire :" in fr
 

@@ -35,6 +35,13 @@ class Para:
     citing: list[Citing] = field(default_factory=list)
     children: list[Para] = field(default_factory=list)
 
+    @property
+    def alias(self) -> str:
+        """A second, shorter anchor: ``para-9-b-ii`` for ``para_9__subpara_b__subpara_ii``."""
+        return "para-" + "-".join(
+            part.removeprefix("para_").removeprefix("subpara_") for part in self.eid.split("__")
+        )
+
 
 def citing_types() -> dict[str, list[str]]:
     """Record type → its citation fields."""
@@ -112,7 +119,9 @@ def context(record: Record, document: dict[str, Any], language: str, portal: Por
         return out
 
     preamble = pick(document.get("preamble") or {}, language)
+    languages = (document.get("header") or {}).get("languages") or []
     return {
+        "languages": languages,
         "symbol": decisions.symbol(document),
         "preamble": preamble.text,
         "preamble_language": preamble.language,
