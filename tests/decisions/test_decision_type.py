@@ -262,3 +262,16 @@ def test_publishing_a_citation_of_a_missing_paragraph_is_refused(
     decision = published(central, laila, "decision")
     with pytest.raises(RecordInvalid):
         published(benin, jean, "resource", decisionCitations=_cite(decision, "para_2"))
+
+
+def test_long_cited_by_lists_are_capped_and_counted(central: Any, laila: Any) -> None:
+    from clearinghouse.web.decision_page import MAX_LISTED
+    from tests.federation.conftest import add_records
+
+    decision = published(central, laila, "decision")
+    add_records(central, MAX_LISTED + 2, "resource", decisionCitations=_cite(decision, "para_1"))
+    page = web("cbd.testserver").get(f"/en/r/{decision.uid}/").content.decode()
+    para = page.split('id="para_1"', 1)[1].split('id="para_9"', 1)[0]
+    assert f"Cited by {MAX_LISTED + 2} records" in para
+    assert para.count("Mangrove restoration guide") == MAX_LISTED
+    assert "and 2 more" in para

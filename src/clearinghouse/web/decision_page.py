@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 
 from clearinghouse.portals.models import Portal
@@ -34,6 +35,11 @@ class Para:
     fallback: bool
     citing: list[Citing] = field(default_factory=list)
     children: list[Para] = field(default_factory=list)
+    cited_count: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.cited_count - len(self.citing)
 
     @property
     def alias(self) -> str:
@@ -53,67 +59,84 @@ def citing_types() -> dict[str, list[str]]:
     return out
 
 
-def citations_of(uid: str) -> dict[str, list[Record]]:
-    """eId → published records (any portal) citing that paragraph of decision ``uid``.
+@dataclass
+class Cited:
+    """A published record citing a paragraph (only what the page shows)."""
 
-    The candidate rows are found with a text match on the published documents of the citing
-    types, then each citation is checked exactly."""
+    uid: str
+    portal_id: int
+    schema: str
+    title: dict[str, str]
+
+
+def citations_of(uid: str) -> dict[str, list[Cited]]:
+    """eId → published records (any portal), newest first, citing that paragraph of decision
+    ``uid``. The rows are found with a text match on the citation fields of the published
+    documents of the citing types (only those fields are read), then each citation is checked
+    exactly."""
     types = citing_types()
-    candidates = (
+    names = sorted({name for fields in types.values() for name in fields})
+    match = Q()
+    for name in names:
+        match |= Q(**{f"published__document__{name}__icontains": uid})
+    rows = (
         Record.objects.filter(
-            schema__in=list(types),
-            published__isnull=False,
-            deleted_at__isnull=True,
-            published__document__icontains=uid,
+            match, schema__in=list(types), published__isnull=False, deleted_at__isnull=True
         )
-        .select_related("published", "portal")
-        .order_by("-published_at")
+        .order_by("-published_at", "-id")
+        .values_list(
+            "uid", "portal_id", "schema", "title", *[f"published__document__{n}" for n in names]
+        )
     )
-    out: dict[str, list[Record]] = {}
-    for record in candidates:
-        doc = record.published.document if record.published else {}
+    out: dict[str, list[Cited]] = {}
+    for row in rows:
+        cited = Cited(row[0], row[1], row[2], row[3] if isinstance(row[3], dict) else {})
         seen: set[str] = set()
-        for name in types[record.schema]:
-            for item in doc.get(name) or []:
+        for value in row[4:]:
+            for item in value if isinstance(value, list) else []:
                 if isinstance(item, dict) and item.get("identifier") == uid:
                     eid = str(item.get("paragraph", ""))
                     if eid not in seen:
                         seen.add(eid)
-                        out.setdefault(eid, []).append(record)
+                        out.setdefault(eid, []).append(cited)
     return out
 
 
-def _url(record: Record, portal: Portal, hosts: dict[int, str]) -> str:
-    path = reverse("web:record", args=[record.uid])
-    if record.portal_id == portal.pk or record.portal_id not in hosts:
-        return path
-    return f"//{hosts[record.portal_id]}{path}"
+MAX_LISTED = 20  # citing records listed under one paragraph; the rest are counted
 
 
 def context(record: Record, document: dict[str, Any], language: str, portal: Portal) -> dict:
     cited = citations_of(record.uid)
     hosts: dict[int, str] = {}
-    if any(r.portal_id != portal.pk for rs in cited.values() for r in rs):
+    if any(c.portal_id != portal.pk for cs in cited.values() for c in cs):
         for p in Portal.objects.prefetch_related("hosts"):
             first = next(iter(p.hosts.all()), None)
             if first is not None:
                 hosts[p.pk] = first.host
+    # One reverse() for all links (thousands of citing records cost no more than a join).
+    pattern = reverse("web:record", args=["UID"])
+    type_labels = {schema: str(get_type(schema).label) for schema in citing_types()}
+
+    def url(c: Cited) -> str:
+        path = pattern.replace("UID", c.uid)
+        if c.portal_id == portal.pk or c.portal_id not in hosts:
+            return path
+        return f"//{hosts[c.portal_id]}{path}"
 
     def build(items: Any, parent: str, depth: int) -> list[Para]:
         out = []
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict):
                 continue
-            eid = decisions.child_eid(parent, str(item.get("num", "")))
+            num = str(item.get("num", ""))
+            eid = decisions.child_eid(parent, num)
             picked = pick(item.get("text") or {}, language)
-            para = Para(
-                eid, str(item.get("num", "")), depth, picked.text, picked.language, picked.fallback
-            )
-            for r in cited.get(eid, []):
-                title = pick(r.title or {}, language).text or r.uid
-                para.citing.append(
-                    Citing(r.uid, title, str(get_type(r.schema).label), _url(r, portal, hosts))
-                )
+            para = Para(eid, num, depth, picked.text, picked.language, picked.fallback)
+            citing = cited.get(eid, [])
+            para.cited_count = len(citing)
+            for c in citing[:MAX_LISTED]:
+                title = pick(c.title, language).text or c.uid
+                para.citing.append(Citing(c.uid, title, type_labels[c.schema], url(c)))
             para.children = build(item.get("subparagraphs"), eid, depth + 1)
             out.append(para)
         return out
@@ -126,5 +149,5 @@ def context(record: Record, document: dict[str, Any], language: str, portal: Por
         "preamble": preamble.text,
         "preamble_language": preamble.language,
         "paragraphs": build(document.get("paragraphs"), "", 0),
-        "citing_count": sum(len(v) for v in cited.values()),
+        "citing_count": len({c.uid for cs in cited.values() for c in cs}),
     }
