@@ -185,3 +185,35 @@ def test_api_import(central: Any, laila: Any, benin: Any, amina: Any) -> None:
         "/api/akn/import?publish=true", xml, content_type="application/xml", **other.headers
     )
     assert refused.status_code == 403
+
+
+def _foreign(xml: bytes) -> bytes:
+    """The same document as another system would write it: no <proprietary> metadata."""
+    root = etree.fromstring(xml)
+    for el in root.xpath("//a:proprietary", namespaces=NS):
+        el.getparent().remove(el)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def test_foreign_file_creates_with_inferred_metadata_and_updates_without_loss(
+    central: Any, laila: Any
+) -> None:
+    record = published(central, laila, "decision", status="superseded")
+    xml = _foreign(_export(web("cbd.testserver"), record.uid, "en").content)
+    # Updating: what the file does not say (status, GBF targets) is kept.
+    result = akn.import_files(central, [("x.xml", xml)])
+    assert result.imported and result.reports[0].uid == record.uid
+    draft = Record.objects.get(pk=record.pk).draft.document
+    assert draft["status"] == "superseded"
+    assert draft["gbfTargets"] == [{"identifier": "GBF-TARGET-01"}]
+    # Creating: treaty, meeting code and status are inferred.
+    Record.objects.all().delete()
+    result = akn.import_files(central, [("x.xml", xml.replace(b"15-4", b"cp-10-3"))])
+    assert result.imported, result.as_json()
+    doc = Record.objects.get(schema="decision").draft.document
+    assert (doc["treaty"], doc["number"], doc["meetingCode"], doc["status"]) == (
+        "CP",
+        "15/4",
+        "CP-MOP-15",  # the meeting of the Parties to the Protocol, from the number
+        "active",
+    )

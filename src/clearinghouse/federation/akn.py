@@ -276,11 +276,16 @@ def _import_level(el: etree._Element, language: str) -> list[dict[str, Any]]:
 class Parsed:
     work: str
     language: str
-    fields: dict[str, Any]
+    fields: dict[str, Any]  # what the file states: replaces the decision's values
+    defaults: dict[str, Any]  # what could be inferred: used only where the decision has none
 
 
 def parse(tree: Any) -> Parsed:
-    """The decision fields of a schema-valid AKN document (one language)."""
+    """The decision fields of a schema-valid AKN document (one language).
+
+    Our own metadata (``<proprietary>``: treaty, status, meeting, summary, GBF targets,
+    links) is authoritative when the file has it; a file from elsewhere only lets treaty,
+    meeting code and status be inferred (from the work URI and the number), as defaults."""
     root = tree.getroot()
     ns = {"a": AKN_NS, "ch": CH_NS}
 
@@ -292,45 +297,50 @@ def parse(tree: Any) -> Parsed:
     language = LANG2.get(lang3, lang3 if lang3 in UN_LANGUAGES else "")
     work = attr("//a:FRBRWork/a:FRBRuri/@value")
     number = attr("//a:FRBRWork/a:FRBRnumber/@value")
-    treaty = attr("//a:proprietary/ch:decision/@treaty")
     slug = work.rstrip("/").rsplit("/", 1)[-1]
-    if not treaty:
-        treaty = {"cp": "CP", "np": "NP"}.get(slug.split("-")[0], "CBD")
+    treaty = {"cp": "CP", "np": "NP"}.get(slug.split("-")[0], "CBD")
     if not number:
         digits = re.findall(r"\d+", slug)
         number = "/".join(digits[-2:]) if len(digits) >= 2 else ""
-    meeting_code = attr("//a:proprietary/ch:decision/@meetingCode")
-    if not meeting_code and "/" in number:
-        meeting_code = f"{BODY.get(treaty, 'COP')}-{number.split('/')[0]}"
     fields: dict[str, Any] = {
         "akomaNtosoWork": work,
-        "treaty": treaty,
         "number": number,
-        "meetingCode": meeting_code,
         "date": attr("//a:FRBRWork/a:FRBRdate/@date")[:10],
-        "status": attr("//a:proprietary/ch:decision/@status") or "active",
         "title": _texts(root.find(f".//{_q('docTitle')}")),
         "preamble": _texts(root.find(f".//{_q('preamble')}")),
-        "summary": attr("//a:proprietary/ch:decision/ch:summary/text()"),
-        "meeting": attr("//a:proprietary/ch:decision/ch:meeting/text()")
-        or attr("//a:references/a:TLCEvent/@showAs"),
-        "gbfTargets": [
-            {"identifier": str(t).strip()}
-            for t in root.xpath("//a:proprietary/ch:decision/ch:gbfTarget/text()", namespaces=ns)
-        ],
-        "links": [
-            {"url": str(u)}
-            for u in root.xpath("//a:proprietary/ch:decision/ch:link/@href", namespaces=ns)
-        ],
         "paragraphs": _import_level(root.find(f".//{_q('mainBody')}"), language),
     }
-    return Parsed(work, language, fields)
+    defaults: dict[str, Any] = {
+        "treaty": treaty,
+        "status": "active",
+        "meetingCode": f"{BODY.get(treaty, 'COP')}-{number.split('/')[0]}" if "/" in number else "",
+        "meeting": attr("//a:references/a:TLCEvent/@showAs"),
+    }
+    if root.xpath("//a:proprietary/ch:decision", namespaces=ns):
+        fields |= {
+            "treaty": attr("//a:proprietary/ch:decision/@treaty"),
+            "status": attr("//a:proprietary/ch:decision/@status"),
+            "meetingCode": attr("//a:proprietary/ch:decision/@meetingCode"),
+            "meeting": attr("//a:proprietary/ch:decision/ch:meeting/text()"),
+            "summary": attr("//a:proprietary/ch:decision/ch:summary/text()"),
+            "gbfTargets": [
+                {"identifier": str(t).strip()}
+                for t in root.xpath(
+                    "//a:proprietary/ch:decision/ch:gbfTarget/text()", namespaces=ns
+                )
+            ],
+            "links": [
+                {"url": str(u)}
+                for u in root.xpath("//a:proprietary/ch:decision/ch:link/@href", namespaces=ns)
+            ],
+        }
+    return Parsed(work, language, fields, defaults)
 
 
 def merge(existing: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any]:
-    """The decision document with the file's language merged into ``existing``: the file's
-    structure and metadata win; texts of other languages are kept for paragraphs (eIds)
-    that still exist."""
+    """The decision document with the file's language merged into ``existing``: what the file
+    states wins (its paragraph structure included); texts of other languages are kept for
+    paragraphs (eIds) that still exist; inferred values fill only what is missing."""
     doc = copy.deepcopy(existing) if existing else {"header": {"languages": []}}
     lang = parsed.language
     header = doc.setdefault("header", {})
@@ -355,13 +365,12 @@ def merge(existing: dict[str, Any] | None, parsed: Parsed) -> dict[str, Any]:
                 kept = {k: v for k, v in (old.get(eid, {}).get("text") or {}).items() if k != lang}
                 para["text"] = {**kept, **para["text"]}
             doc[key] = value
-        elif value in ("", [], None) and key in ("meeting", "gbfTargets", "links"):
-            if existing is None:
-                continue
-            doc[key] = value
-            if not value:
-                doc.pop(key, None)
+        elif value in ("", []):
+            doc.pop(key, None)
         else:
+            doc[key] = value
+    for key, value in parsed.defaults.items():
+        if value and not doc.get(key):
             doc[key] = value
     return doc
 
