@@ -16,6 +16,7 @@ from django.conf import settings
 
 settings.configure(USE_I18N=False)  # labels in English (the message ids), no database
 
+from clearinghouse.records import decisions as D  # noqa: E402
 from clearinghouse.records import fields as F  # noqa: E402
 from clearinghouse.records.types import RECORD_TYPES  # noqa: E402
 
@@ -29,6 +30,22 @@ def value_type(fld: F.Field) -> tuple[str, str]:
     if isinstance(fld, F.LString):
         limit = f"at most {fld.max_words} words per language" if fld.max_words else ""
         return ("lstring" + (" (multi-line)" if fld.multiline else ""), limit)
+    if isinstance(fld, D.Choice):
+        return ("text", "one of " + ", ".join(f"`{c}`" for c in fld.choices or {}))
+    if isinstance(fld, D.Pattern):
+        return ("text", f"of the form `{fld.example}`")
+    if isinstance(fld, D.Paragraphs):
+        return (
+            "list of paragraphs `{num, text, subparagraphs}`",
+            f"`text` an lstring; nested at most {D.MAX_DEPTH} levels; `num` unique among "
+            "siblings; the form takes an outline per language",
+        )
+    if isinstance(fld, D.Citations):
+        return (
+            "list of `{identifier, paragraph}`",
+            "a published decision's uid and one of its paragraph eIds; the form takes "
+            "citations such as `15/16 para 9(b)`",
+        )
     if isinstance(fld, F.Text):
         return ("text", f"at most {fld.max_length} characters")
     if isinstance(fld, F.Date):
@@ -86,7 +103,9 @@ def render() -> str:
         notes += [rule_text(r) for r in t.rules]
         if notes:
             out += ["Rules: " + "; ".join(notes) + ".", ""]
-        out.append("| field | label | value type | mandatory | vocabulary / constraints | CSV columns |")
+        out.append(
+            "| field | label | value type | mandatory | vocabulary / constraints | CSV columns |"
+        )
         out.append("|---|---|---|---|---|---|")
         for fld in t.fields:
             kind, constraint = value_type(fld)

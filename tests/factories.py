@@ -170,6 +170,36 @@ VALID: dict[str, dict[str, Any]] = {
         "applicationDeadline": "2026-09-30",
         "links": [{"url": "https://example.org/bio-bridge"}],
     },
+    "decision": {
+        "header": {"languages": ["en", "fr"]},
+        "title": {"en": "Kunming-Montreal Global Biodiversity Framework", "fr": "Cadre mondial"},
+        "treaty": "CBD",
+        "meetingCode": "COP-15",
+        "meeting": "COP 15",
+        "number": "15/4",
+        "date": "2022-12-19",
+        "status": "active",
+        "preamble": {"en": "The Conference of the Parties,"},
+        "paragraphs": [
+            {"num": "1", "text": {"en": "Adopts the framework;", "fr": "Adopte le cadre ;"}},
+            {
+                "num": "9",
+                "text": {"en": "Requests the Executive Secretary:", "fr": "Prie la Secrétaire :"},
+                "subparagraphs": [
+                    {"num": "a", "text": {"en": "To support Parties;", "fr": "D'aider ;"}},
+                    {
+                        "num": "b",
+                        "text": {"en": "To report progress;", "fr": "De rendre compte ;"},
+                        "subparagraphs": [
+                            {"num": "i", "text": {"en": "yearly;", "fr": "chaque année ;"}},
+                            {"num": "ii", "text": {"en": "online.", "fr": "en ligne."}},
+                        ],
+                    },
+                ],
+            },
+        ],
+        "gbfTargets": [{"identifier": "GBF-TARGET-01"}],
+    },
 }
 
 

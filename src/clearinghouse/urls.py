@@ -13,6 +13,7 @@ urlpatterns = [
     path("", public.root, name="root"),
     path("", include(vocab.uris)),  # /vocab/<scheme>/<concept> URIs and /sparql
     path("", include("clearinghouse.federation.urls")),  # /oai
+    path("", include("clearinghouse.federation.akn_urls")),  # /decisions/<uid>.akn.xml, /informea/
     *i18n_patterns(
         path("", include("clearinghouse.web.urls")),
         path("vocab/", include(vocab.browser)),

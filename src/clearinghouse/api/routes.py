@@ -473,3 +473,7 @@ from clearinghouse.search.api import router as search_router  # noqa: E402
 api.add_router("/search", search_router)
 
 __all__ = ["api", "settings"]
+
+from clearinghouse.federation.akn_api import router as akn_router  # noqa: E402
+
+api.add_router("/akn", akn_router)

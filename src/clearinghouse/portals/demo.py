@@ -90,7 +90,58 @@ def load_demo() -> dict[str, Any]:
     }
 
 
+def _gbf_decision(central: Portal, laila: Any) -> Any:
+    """Decision 15/4, as a clearly labelled excerpt: its paragraphs here are the 23 targets of
+    section H of the annex, in the official text shipped with the vocabularies (the
+    definitions of the GBF target concepts, from the KMGBF ontology: decision 15/4)."""
+    from clearinghouse.vocabularies.models import Concept
+
+    targets = Concept.objects.filter(scheme__identifier="gbf-targets").order_by("identifier")
+    languages = ["en", "fr", "es"]
+    paragraphs: list[dict[str, Any]] = []
+    for concept in targets:
+        number = concept.identifier.rsplit("-", 1)[-1].lstrip("0")
+        texts = {k: v for k, v in (concept.definitions or {}).items() if k in languages}
+        if number.isdigit() and texts.get("en"):
+            paragraphs.append({"num": number, "text": texts})
+    if not paragraphs:
+        return None
+    decision = services.create_draft(
+        central,
+        laila,
+        "decision",
+        {
+            "header": {"languages": languages},
+            "title": {
+                "en": "Kunming-Montreal Global Biodiversity Framework "
+                "(excerpt: the targets of section H of the annex)",
+                "fr": "Cadre mondial de la biodiversité de Kunming-Montréal "
+                "(extrait : les cibles de la section H de l'annexe)",
+                "es": "Marco Mundial de Biodiversidad de Kunming-Montreal "
+                "(extracto: las metas de la sección H del anexo)",
+            },
+            "summary": {
+                "en": "Demonstration excerpt: each numbered paragraph below is the official "
+                "text of the global target with that number (annex, section H). The "
+                "decision's own operative paragraphs are not reproduced.",
+            },
+            "treaty": "CBD",
+            "meetingCode": "COP-15",
+            "meeting": "COP 15, Montreal",
+            "number": "15/4",
+            "date": "2022-12-19",
+            "status": "active",
+            "paragraphs": paragraphs,
+            "gbfTargets": [{"identifier": c.identifier} for c in targets],
+            "links": [{"url": "https://www.cbd.int/doc/decisions/cop-15/cop-15-dec-04-en.pdf"}],
+        },
+    )
+    services.publish(decision, laila)
+    return decision
+
+
 def _records(benin: Portal, jean: Any, central: Portal, laila: Any) -> None:
+    decision = _gbf_decision(central, laila)
     guidance = services.create_draft(
         benin,
         jean,
@@ -118,6 +169,10 @@ def _records(benin: Portal, jean: Any, central: Portal, laila: Any) -> None:
                 {"identifier": "CBD-SUBJECT-MARINE"},
             ],
             "countryRegions": [{"identifier": "bj"}],
+            # Target 2 (restoration): "paragraph 2" of the demonstration excerpt.
+            "decisionCitations": (
+                [{"identifier": decision.uid, "paragraph": "para_2"}] if decision else []
+            ),
         },
     )
     services.publish(guidance, jean)

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from clearinghouse.records import decisions
 from clearinghouse.records.fields import LString
 from clearinghouse.records.i18n import pick
 from clearinghouse.records.types import RecordType
@@ -23,6 +24,7 @@ class Row:
     language: str = ""
     fallback: bool = False
     multiline: bool = False
+    links: list[decisions.Link] | None = None  # cited decision paragraphs
 
 
 def rows(rtype: RecordType, document: dict[str, Any], language: str) -> list[Row]:
@@ -31,6 +33,12 @@ def rows(rtype: RecordType, document: dict[str, Any], language: str) -> list[Row
         value = document.get(fld.name)
         if fld.is_empty(value) or fld.name == rtype.title_field:
             continue  # the title is the page heading
+        if getattr(fld, "own_section", False):
+            continue  # a decision's paragraphs have a section of their own
+        if isinstance(fld, decisions.Citations):
+            cited = decisions.links(value, language)
+            out.append(Row(fld.name, str(fld.label), "", links=cited))
+            continue
         if isinstance(fld, LString) and isinstance(value, dict):
             picked = pick(value, language)
             out.append(

@@ -7,6 +7,17 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+# Decisions and citations of their paragraphs: field kinds in records/decisions.py.
+from clearinghouse.records.decisions import (
+    MEETING_RE,
+    NUMBER_RE,
+    STATUSES,
+    TREATIES,
+    Choice,
+    Paragraphs,
+    Pattern,
+    citations_field,
+)
 from clearinghouse.records.fields import (
     Alignment,
     AnyOf,
@@ -116,6 +127,7 @@ RESOURCE = RecordType(
         _targets(),
         _subjects(required=True),
         Text("tags", _("Keywords"), max_length=500),
+        citations_field(),
     ],
 )
 
@@ -147,6 +159,7 @@ CAPACITY_BUILDING_INITIATIVE = RecordType(
         Number("totalBudget", _("Total budget (USD)")),
         LString("resultsAndBestPractices", _("Results and best practices"), multiline=True),
         StringList("links", _("Links"), kind="url"),
+        citations_field(),
     ],
 )
 
@@ -303,6 +316,7 @@ BBI_REQUEST = RecordType(
             scheme=BENEFICIARY_TYPES,
             multiple=True,
         ),
+        citations_field(),
     ],
 )
 
@@ -409,6 +423,50 @@ FUNDING_OPPORTUNITY = RecordType(
 )
 
 
+DECISION = RecordType(
+    schema="decision",
+    label=_("Decision"),
+    plural=_("Decisions"),
+    summary_field="summary",
+    fields=[
+        _title(),
+        Choice("treaty", _("Treaty"), required=True, max_length=10, choices=TREATIES),
+        Pattern(
+            "meetingCode",
+            _("Meeting code"),
+            required=True,
+            max_length=40,
+            pattern=MEETING_RE,
+            example="COP-15",
+        ),
+        Text("meeting", _("Meeting"), max_length=400),
+        Pattern(
+            "number",
+            _("Decision number"),
+            required=True,
+            max_length=20,
+            pattern=NUMBER_RE,
+            example="15/4",
+        ),
+        Date("date", _("Date of adoption"), required=True),
+        Choice("status", _("Status"), required=True, max_length=40, choices=STATUSES),
+        LString("summary", _("Summary"), multiline=True, max_words=300),
+        LString("preamble", _("Preamble"), multiline=True),
+        Paragraphs("paragraphs", _("Paragraphs"), required=True),
+        _targets(),
+        StringList("links", _("Documents"), kind="url"),
+        Text(
+            "akomaNtosoWork",
+            _("Akoma Ntoso work URI"),
+            help=_(
+                "Set by the Akoma Ntoso import; derived from treaty, date and number when empty."
+            ),
+            max_length=300,
+        ),
+    ],
+)
+
+
 RECORD_TYPES: dict[str, RecordType] = {
     t.schema: t
     for t in [
@@ -425,6 +483,7 @@ RECORD_TYPES: dict[str, RecordType] = {
         BBI_PROFILE,
         BBI_OPPORTUNITY,
         FUNDING_OPPORTUNITY,
+        DECISION,
     ]
 }
 

@@ -32,6 +32,7 @@ from clearinghouse.records.i18n import pick
 from clearinghouse.records.models import Attachment, Record, Revision
 from clearinghouse.records.services import visible_records
 from clearinghouse.records.types import RECORD_TYPES, get_type
+from clearinghouse.web import decision_page
 
 
 def _portal(request: HttpRequest) -> Portal:
@@ -107,6 +108,9 @@ def record_detail(request: HttpRequest, uid: str) -> HttpResponse:
     stamp = _page_stamp(_portal(request).pk, uid)
     if stamp is None or stamp[0] is None or stamp[2] is not None:
         return _record_page(request, uid)  # 404 / 410 as usual
+    if stamp[4] == "decision":
+        # Its page lists the records citing it, which change without the decision changing.
+        return _record_page(request, uid)
     language = translation.get_language() or "en"
     # updated_at only needs to be a stable token here (SQLite gives text, PostgreSQL a datetime).
     version = hashlib.sha1(f"{stamp[0]}|{stamp[1]}|{stamp[3] or 0}".encode()).hexdigest()[:16]
@@ -133,7 +137,8 @@ def _stamp_sql() -> str:
     record, attachment = Record._meta.db_table, Attachment._meta.db_table
     return (
         f"SELECT r.{q('published_id')}, r.{q('updated_at')}, r.{q('deleted_at')}, "
-        f"(SELECT MAX(a.{q('id')}) FROM {q(attachment)} a WHERE a.{q('record_id')} = r.{q('id')}) "
+        f"(SELECT MAX(a.{q('id')}) FROM {q(attachment)} a WHERE a.{q('record_id')} = r.{q('id')}), "
+        f"r.{q('schema')} "
         f"FROM {q(record)} r WHERE r.{q('uid')} = %s AND r.{q('portal_id')} = %s"
     )
 
@@ -208,6 +213,11 @@ def _render_document(
             "revision_count": record.published.number if record.published else 1,
             "jsonld": jsonld.script(described),
             "related": related or [],
+            "decision": (
+                decision_page.context(record, revision.document, language, record.portal)
+                if record.schema == "decision"
+                else None
+            ),
         },
     )
 
