@@ -158,6 +158,10 @@ CLEARINGHOUSE_STRICT_HOSTS = env_bool("CLEARINGHOUSE_STRICT_HOSTS", False)
 CLEARINGHOUSE_PAGE_SIZE = env_int("CLEARINGHOUSE_PAGE_SIZE", 20)
 # Semantic search with the sentence-encoder package, when installed (docs/search.md).
 CLEARINGHOUSE_SEARCH_SEMANTIC = env_bool("CLEARINGHOUSE_SEARCH_SEMANTIC", True)
+# Absolute links in e-mails sent without a request (saved-search alerts): scheme + portal host;
+# the base URL stands in for a portal without a host name.
+CLEARINGHOUSE_PUBLIC_SCHEME = env_str("CLEARINGHOUSE_PUBLIC_SCHEME", "https")
+CLEARINGHOUSE_PUBLIC_BASE_URL = env_str("CLEARINGHOUSE_PUBLIC_BASE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
