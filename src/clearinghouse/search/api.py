@@ -57,7 +57,7 @@ class ConceptOut(Schema):
     label: str
 
 
-class SearchOut(Schema):
+class RecordSearchOut(Schema):
     query: str
     mode: str = Field(description="the mode used: hybrid falls back to lexical without the model")
     requested_mode: str
@@ -88,7 +88,7 @@ class SuggestIn(Schema):
     document: dict[str, Any] | None = None
 
 
-class SuggestionOut(Schema):
+class TagSuggestionOut(Schema):
     scheme: str
     identifier: str
     label: str
@@ -98,9 +98,9 @@ class SuggestionOut(Schema):
 
 class SuggestOut(Schema):
     language: str = Field(description="detected language of the text ('' if unsure)")
-    targets: list[SuggestionOut]
-    subjects: list[SuggestionOut]
-    countries: list[SuggestionOut]
+    targets: list[TagSuggestionOut]
+    subjects: list[TagSuggestionOut]
+    countries: list[TagSuggestionOut]
 
 
 def _language(request: HttpRequest) -> str:
@@ -109,7 +109,7 @@ def _language(request: HttpRequest) -> str:
 
 @router.get(
     "",
-    response={200: SearchOut, 400: ErrorOut},
+    response={200: RecordSearchOut, 400: ErrorOut},
     summary="Search published records",
     description=(
         "Full-text, thesaurus-aware and semantic search over the portal's published records "
@@ -255,19 +255,19 @@ def related_records(request: HttpRequest, uid: str, limit: int = 5) -> Any:
 
 
 # --- suggestions for a draft, and the editor's decisions ------------------------------------
-class DecisionIn(Schema):
+class TagDecisionIn(Schema):
     scheme: str = Field(description="gbf-targets, cbd-subjects or countries")
     identifier: str
     decision: str = Field(description="accepted or rejected")
     confidence: float | None = Field(None, description="the confidence it was suggested with")
 
 
-class FeedbackIn(Schema):
-    decisions: list[DecisionIn]
+class TagFeedbackIn(Schema):
+    decisions: list[TagDecisionIn]
     apply: bool = Field(False, description="also add the accepted concepts to the draft")
 
 
-class FeedbackOut(Schema):
+class TagFeedbackOut(Schema):
     recorded: int
     suggestions: SuggestOut = Field(description="the draft's suggestions after the decisions")
 
@@ -310,7 +310,7 @@ def draft_suggestions(request: HttpRequest, uid: str) -> Any:
 @record_router.post(
     "/drafts/{uid}/suggestions",
     auth=AUTH,
-    response={200: FeedbackOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: TagFeedbackOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     tags=["drafts"],
     summary="Accept or reject suggested tags for a draft",
     description=(
@@ -319,7 +319,7 @@ def draft_suggestions(request: HttpRequest, uid: str) -> Any:
         "also added to the draft (its GBF targets, CBD subjects or countries field)."
     ),
 )
-def draft_feedback(request: HttpRequest, uid: str, payload: FeedbackIn) -> Any:
+def draft_feedback(request: HttpRequest, uid: str, payload: TagFeedbackIn) -> Any:
     record = _draft_record(request, uid)
     if not payload.decisions:
         return 400, {"detail": "Send at least one decision."}
