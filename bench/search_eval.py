@@ -2,9 +2,12 @@
 
 Prints nDCG@10 and recall@10 for lexical, semantic and hybrid search (all queries and the
 cross-language ones), then precision and recall of the GBF-target and subject suggestions, and
-the accuracy of the language guess. Runs on a throw-away test database:
+the accuracy of the language guess, then the suggestions on held-out records before and after
+feeding back editors' decisions on a training split (two folds). Runs on a throw-away test
+database:
 
     .venv/bin/python bench/search_eval.py                 # SQLite (in memory)
+    .venv/bin/python bench/search_eval.py --feedback      # only the learning part
     DATABASE_URL=postgres://… .venv/bin/python bench/search_eval.py   # PostgreSQL (test_… db)
 """
 
@@ -136,6 +139,9 @@ def run() -> None:
     feedback_eval(records, data["records"])
 
 
+TIMES: dict[bool, list[float]] = {}
+
+
 def _text(item: dict) -> str:
     return "\n".join([*item["title"].values(), *item["summary"].values()])
 
@@ -145,7 +151,9 @@ def _score(items: list[dict], learn: bool) -> dict[str, list[int]]:
 
     counts = {"targets": [0, 0, 0], "subjects": [0, 0, 0]}  # correct, suggested, labelled
     for item in items:
+        started = time.perf_counter()
         out = suggest.suggest(_text(item), learn=learn)
+        TIMES.setdefault(learn, []).append(time.perf_counter() - started)
         for kind, labelled in (("targets", item["targets"]), ("subjects", item["subjects"])):
             got = {s.identifier for s in getattr(out, kind)}
             counts[kind][0] += len(got & set(labelled))
@@ -211,6 +219,13 @@ def feedback_eval(records: dict, items: list[dict]) -> None:
             p, r = correct / max(suggested, 1), correct / max(labelled, 1)
             f1 = 2 * p * r / (p + r) if p + r else 0.0
             print(f"| {kind}, {label} | {p:.3f} | {r:.3f} | {f1:.3f} | {suggested} | {labelled} |")
+    for learn, times in sorted(TIMES.items()):
+        times.sort()
+        print(
+            f"suggest() {'with' if learn else 'without'} learning: median "
+            f"{1000 * times[len(times) // 2]:.0f} ms, max {1000 * times[-1]:.0f} ms "
+            f"({len(times)} calls)"
+        )
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ LEARNED_SCHEMES = (GBF_TARGETS, SUBJECTS)
 SCHEMES = (GBF_TARGETS, SUBJECTS, COUNTRIES)
 FLOOR = 0.30  # similarity at which a past decision starts to count
 SPAN = 0.15  # similarity above the floor that counts fully
+LEXICAL_FLOOR, LEXICAL_SPAN = 0.10, 0.20  # the same without the model (TF-IDF cosines are lower)
 PRIOR = 1.0  # decisions at which the learned part weighs as much as the current scorer
 MAX_WEIGHT = 0.6
 SEMANTIC_SHARE = 0.7  # of the similarity, when the model is available (the rest: TF-IDF)
@@ -236,6 +237,14 @@ def learned_scores(
     if not ex.record_ids:
         return {}
     sims = _similarities(ex, text, vector)
+    floor, span = (
+        (FLOOR, SPAN)
+        if ex.vectors is not None and vector is not None
+        else (
+            LEXICAL_FLOOR,
+            LEXICAL_SPAN,
+        )
+    )
     skip = ex.record_ids.index(exclude_record) if exclude_record in ex.record_ids else -1
     out: dict[str, Learned] = {}
     for concept in set(ex.accepted) | set(ex.rejected):
@@ -247,9 +256,9 @@ def learned_scores(
             continue
         s_acc = sum(acc[:2]) / len(acc[:2]) if acc else 0.0
         s_rej = max(rej, default=0.0)
-        score = _clamp((s_acc - FLOOR) / SPAN)
+        score = _clamp((s_acc - floor) / span)
         if s_rej > s_acc:
-            score -= _clamp((s_rej - FLOOR) / SPAN)
+            score -= _clamp((s_rej - floor) / span)
         n = len(acc) + len(rej)
         out[concept] = Learned(
             score=score,
