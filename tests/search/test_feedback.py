@@ -239,3 +239,18 @@ def test_editor_page_needs_editing_rights(benin: Any, jean: Any, peru: Any) -> N
     )
     assert resp.status_code == 404
     assert not TagFeedback.objects.exists()
+
+
+def test_accepting_while_another_editor_holds_the_draft_changes_nothing(
+    benin: Any, jean: Any, amina: Any
+) -> None:
+    record = make_draft(benin, jean, RESTORATION)
+    services.lock_draft(record, amina)  # amina has the form open
+    resp = web(user=jean).post(
+        f"/en/editor/drafts/{record.uid}/suggestions/decide",
+        {"scheme": "gbf-targets", "identifier": "GBF-TARGET-02", "decision": "accepted"},
+        follow=True,
+    )
+    assert "is editing this record until" in resp.content.decode()
+    assert "gbfTargets" not in Draft.objects.get(record=record).document
+    assert not TagFeedback.objects.exists()  # the tag and the decision together, or neither

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from clearinghouse.portals import permissions
@@ -48,10 +49,10 @@ def for_draft(record: Record, user: Any, language: str) -> suggest.Suggestions:
 
 
 def _term_field(schema: str, scheme: str) -> Term | None:
-    for f in get_type(schema).fields:
-        if isinstance(f, Term) and f.scheme == scheme:
-            return f
-    return None
+    """The field that takes concepts of ``scheme``: a list field first (``countryRegions``
+    rather than a record's single ``country``)."""
+    fields = [f for f in get_type(schema).fields if isinstance(f, Term) and f.scheme == scheme]
+    return next((f for f in fields if f.multiple), fields[0] if fields else None)
 
 
 def current_tags(schema: str, document: dict[str, Any]) -> set[str]:
@@ -75,6 +76,19 @@ def decide(
 ) -> TagFeedback:
     """Record the decision; with ``apply``, an accepted concept is also added to the draft."""
     learning.check(scheme, concept, decision, confidence)  # before anything changes
+    with transaction.atomic():  # the tag and the decision together, or neither
+        return _decide(record, user, scheme, concept, decision, confidence, apply)
+
+
+def _decide(
+    record: Record,
+    user: Any,
+    scheme: str,
+    concept: str,
+    decision: str,
+    confidence: float | None,
+    apply: bool,
+) -> TagFeedback:
     draft = draft_of(record, user)
     if apply and decision == TagFeedback.ACCEPTED:
         term = _term_field(record.schema, scheme)
