@@ -2,9 +2,12 @@
 
 Prints nDCG@10 and recall@10 for lexical, semantic and hybrid search (all queries and the
 cross-language ones), then precision and recall of the GBF-target and subject suggestions, and
-the accuracy of the language guess. Runs on a throw-away test database:
+the accuracy of the language guess, then the suggestions on held-out records before and after
+feeding back editors' decisions on a training split (two folds). Runs on a throw-away test
+database:
 
     .venv/bin/python bench/search_eval.py                 # SQLite (in memory)
+    .venv/bin/python bench/search_eval.py --feedback      # only the learning part
     DATABASE_URL=postgres://… .venv/bin/python bench/search_eval.py   # PostgreSQL (test_… db)
 """
 
@@ -35,6 +38,7 @@ def recall(ranked: list[str], relevant: set[str], k: int = K) -> float:
 
 
 def main() -> None:
+    """``--feedback``: only the learning-from-feedback evaluation (quicker)."""
     import django
 
     django.setup()
@@ -44,9 +48,21 @@ def main() -> None:
     setup_test_environment()
     db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        run()
+        run_feedback() if "--feedback" in sys.argv else run()
     finally:
         connection.creation.destroy_test_db(db_name, verbosity=0)
+
+
+def run_feedback() -> None:
+    from tests.search import corpus
+
+    from clearinghouse.search import semantic
+    from clearinghouse.vocabularies.seed import load_all
+
+    load_all()
+    records = corpus.load()
+    print(f"semantic model: {semantic.available()}")
+    feedback_eval(records, corpus.data()["records"])
 
 
 def run() -> None:
@@ -120,6 +136,96 @@ def run() -> None:
             f"| {suggested} | {labelled} |"
         )
     print(f"\nlanguage guess: {lang_ok}/{len(data['records'])} records right")
+    feedback_eval(records, data["records"])
+
+
+TIMES: dict[bool, list[float]] = {}
+
+
+def _text(item: dict) -> str:
+    return "\n".join([*item["title"].values(), *item["summary"].values()])
+
+
+def _score(items: list[dict], learn: bool) -> dict[str, list[int]]:
+    from clearinghouse.search import suggest
+
+    counts = {"targets": [0, 0, 0], "subjects": [0, 0, 0]}  # correct, suggested, labelled
+    for item in items:
+        started = time.perf_counter()
+        out = suggest.suggest(_text(item), learn=learn)
+        TIMES.setdefault(learn, []).append(time.perf_counter() - started)
+        for kind, labelled in (("targets", item["targets"]), ("subjects", item["subjects"])):
+            got = {s.identifier for s in getattr(out, kind)}
+            counts[kind][0] += len(got & set(labelled))
+            counts[kind][1] += len(got)
+            counts[kind][2] += len(labelled)
+    return counts
+
+
+def feed_back(records: dict, items: list[dict]) -> int:
+    """What an editor does on each training record: accept the suggestions that are right,
+    reject the others, and add (accept) the right tags that were not suggested."""
+    from clearinghouse.records.types import GBF_TARGETS, SUBJECTS
+    from clearinghouse.search import learning, suggest
+
+    n = 0
+    for item in items:
+        text = _text(item)
+        out = suggest.suggest(text)
+        record = records[item["key"]]
+        for kind, scheme, labelled in (
+            ("targets", GBF_TARGETS, item["targets"]),
+            ("subjects", SUBJECTS, item["subjects"]),
+        ):
+            shown = {s.identifier: s.confidence for s in getattr(out, kind)}
+            for ident, conf in shown.items():
+                decision = "accepted" if ident in labelled else "rejected"
+                learning.record_decision(record, None, scheme, ident, decision, conf, text)
+                n += 1
+            for ident in set(labelled) - set(shown):
+                learning.record_decision(record, None, scheme, ident, "accepted", None, text)
+                n += 1
+    return n
+
+
+def feedback_eval(records: dict, items: list[dict]) -> None:
+    """Precision/recall of the suggestions on held-out records, before and after feeding back
+    the editors' decisions on a training split (two folds: each half trains, the other is
+    evaluated; figures summed over both)."""
+    from clearinghouse.search.models import TagFeedback
+
+    folds = [items[0::2], items[1::2]]
+    before = {"targets": [0, 0, 0], "subjects": [0, 0, 0]}
+    after = {"targets": [0, 0, 0], "subjects": [0, 0, 0]}
+    decisions = 0
+    started = time.monotonic()
+    for i, held_out in enumerate(folds):
+        train = folds[1 - i]
+        TagFeedback.objects.all().delete()
+        for kind, c in _score(held_out, learn=False).items():
+            before[kind] = [a + b for a, b in zip(before[kind], c, strict=True)]
+        decisions += feed_back(records, train)
+        for kind, c in _score(held_out, learn=True).items():
+            after[kind] = [a + b for a, b in zip(after[kind], c, strict=True)]
+    TagFeedback.objects.all().delete()
+    print(
+        f"\nlearning from editors' decisions: 2 folds of {len(folds[0])}/{len(folds[1])} "
+        f"records, {decisions} decisions fed back, {time.monotonic() - started:.1f} s"
+    )
+    print("| suggestions (held-out) | precision | recall | F1 | suggested | labelled |")
+    print("|---|---|---|---|---|---|")
+    for label, counts in (("before", before), ("after feedback", after)):
+        for kind, (correct, suggested, labelled) in counts.items():
+            p, r = correct / max(suggested, 1), correct / max(labelled, 1)
+            f1 = 2 * p * r / (p + r) if p + r else 0.0
+            print(f"| {kind}, {label} | {p:.3f} | {r:.3f} | {f1:.3f} | {suggested} | {labelled} |")
+    for learn, times in sorted(TIMES.items()):
+        times.sort()
+        print(
+            f"suggest() {'with' if learn else 'without'} learning: median "
+            f"{1000 * times[len(times) // 2]:.0f} ms, max {1000 * times[-1]:.0f} ms "
+            f"({len(times)} calls)"
+        )
 
 
 if __name__ == "__main__":

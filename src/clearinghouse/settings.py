@@ -164,6 +164,10 @@ CLEARINGHOUSE_SPARQL_TIME_LIMIT = env_float("CLEARINGHOUSE_SPARQL_TIME_LIMIT", 1
 CLEARINGHOUSE_SPARQL_MAX_CONCURRENT = env_int("CLEARINGHOUSE_SPARQL_MAX_CONCURRENT", 4)
 # Semantic search with the sentence-encoder package, when installed (docs/search.md).
 CLEARINGHOUSE_SEARCH_SEMANTIC = env_bool("CLEARINGHOUSE_SEARCH_SEMANTIC", True)
+# Absolute links in e-mails sent without a request (saved-search alerts): scheme + portal host;
+# the base URL stands in for a portal without a host name.
+CLEARINGHOUSE_PUBLIC_SCHEME = env_str("CLEARINGHOUSE_PUBLIC_SCHEME", "https")
+CLEARINGHOUSE_PUBLIC_BASE_URL = env_str("CLEARINGHOUSE_PUBLIC_BASE_URL", "")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -72,3 +72,50 @@ def test_record_page_lists_related(
     assert "Related records" in html
     assert "same GBF target" in html or "closest in meaning" in html
     assert "bj.testserver" in html  # r01 lives on the Benin portal
+
+
+def test_related_records_in_the_json_api(
+    publish_corpus: Callable, client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    records = publish_corpus("r03", "r07", "r01", "r02", "r05", "r11")
+    host = {"HTTP_HOST": "central.testserver"}
+    resp = client.get(f"/api/records/{records['r03'].uid}/related", **host)
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert body["uid"] == records["r03"].uid
+    found = body["results"]
+    uids = [r["uid"] for r in found]
+    assert 0 < len(found) <= 5 and records["r03"].uid not in uids
+    scores = [r["score"] for r in found]
+    assert scores == sorted(scores, reverse=True)
+    assert all(r["reason"] for r in found)
+    by_uid = {r["uid"]: r for r in found}
+    assert by_uid[records["r01"].uid]["reason"].startswith("same GBF target: ")
+    # Absolute links: a record of another portal on that portal's host.
+    assert by_uid[records["r01"].uid]["url"] == f"https://bj.testserver/en/r/{records['r01'].uid}/"
+    # The reader's language (Accept-Language) for titles and reasons.
+    fr = client.get(
+        f"/api/records/{records['r03'].uid}/related", HTTP_ACCEPT_LANGUAGE="fr", **host
+    ).json()["results"]
+    assert any(r["title"].startswith("Guide de restauration des mangroves") for r in fr)
+
+    limited = client.get(f"/api/records/{records['r03'].uid}/related?limit=1", **host).json()
+    assert [r["uid"] for r in limited["results"]] == uids[:1]
+
+    # Deleted and unknown records: 404 with a message; a deleted one is never related.
+    publisher = get_user_model().objects.get(username="corpus-publisher")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_record(records["r01"], publisher)
+    gone = client.get(f"/api/records/{records['r01'].uid}/related", **host)
+    assert gone.status_code == 404 and records["r01"].uid in gone.json()["detail"]
+    assert client.get("/api/records/xx-000000000000/related", **host).status_code == 404
+    again = client.get(f"/api/records/{records['r03'].uid}/related", **host).json()
+    assert records["r01"].uid not in [r["uid"] for r in again["results"]]
+
+    # A national portal relates only its own records.
+    bj = client.get(f"/api/records/{records['r03'].uid}/related", HTTP_HOST="bj.testserver")
+    assert bj.status_code == 404  # r03 lives on the central portal
+
+    spec = client.get("/api/openapi.json", **host).json()
+    operation = spec["paths"]["/api/records/{uid}/related"]["get"]
+    assert set(operation["responses"]) == {"200", "404"}

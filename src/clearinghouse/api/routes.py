@@ -472,6 +472,12 @@ from clearinghouse.search.api import router as search_router  # noqa: E402
 
 api.add_router("/search", search_router)
 
+# Related records and a draft's tag suggestions (search app): /records/{uid}/related,
+# /drafts/{uid}/suggestions.
+from clearinghouse.search.api import record_router as search_record_router  # noqa: E402
+
+api.add_router("", search_record_router)
+
 __all__ = ["api", "settings"]
 
 from clearinghouse.federation.akn_api import router as akn_router  # noqa: E402

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
-from clearinghouse.search import gaps, service, suggest
+from clearinghouse.api.auth import AUTH
+from clearinghouse.records.errors import RecordInvalid
+from clearinghouse.records.models import Record
+from clearinghouse.records.services import Forbidden, Locked
+from clearinghouse.search import feedback, gaps, learning, related, service, suggest
 from clearinghouse.search.documents import FACETS
 from clearinghouse.search.text import QueryError
 
 router = Router(tags=["search"])
+# Mounted at the API's root: /api/records/{uid}/related, /api/drafts/{uid}/suggestions.
+record_router = Router()
 
 
 class ErrorOut(Schema):
@@ -50,7 +57,7 @@ class ConceptOut(Schema):
     label: str
 
 
-class SearchOut(Schema):
+class RecordSearchOut(Schema):
     query: str
     mode: str = Field(description="the mode used: hybrid falls back to lexical without the model")
     requested_mode: str
@@ -81,7 +88,7 @@ class SuggestIn(Schema):
     document: dict[str, Any] | None = None
 
 
-class SuggestionOut(Schema):
+class TagSuggestionOut(Schema):
     scheme: str
     identifier: str
     label: str
@@ -91,9 +98,9 @@ class SuggestionOut(Schema):
 
 class SuggestOut(Schema):
     language: str = Field(description="detected language of the text ('' if unsure)")
-    targets: list[SuggestionOut]
-    subjects: list[SuggestionOut]
-    countries: list[SuggestionOut]
+    targets: list[TagSuggestionOut]
+    subjects: list[TagSuggestionOut]
+    countries: list[TagSuggestionOut]
 
 
 def _language(request: HttpRequest) -> str:
@@ -102,7 +109,7 @@ def _language(request: HttpRequest) -> str:
 
 @router.get(
     "",
-    response={200: SearchOut, 400: ErrorOut},
+    response={200: RecordSearchOut, 400: ErrorOut},
     summary="Search published records",
     description=(
         "Full-text, thesaurus-aware and semantic search over the portal's published records "
@@ -178,3 +185,172 @@ def gap_analysis(request: HttpRequest, by: str = "target") -> Any:
     by = by if by in gaps.GROUPS else "target"
     rows = gaps.compute(request.portal, _language(request), by)  # type: ignore[attr-defined]
     return {"by": by, "rows": [r.__dict__ for r in rows]}
+
+
+# --- related records ---------------------------------------------------------------------
+class RelatedOut(Schema):
+    uid: str
+    schema_name: str
+    type_label: str
+    title: str
+    url: str = Field(description="the record's page (on its own portal's host)")
+    reason: str = Field(description="the best shared concept, or “closest in meaning”")
+    score: float = Field(description="shared concepts (normalised) + 1.5 × cosine similarity")
+
+
+class RelatedListOut(Schema):
+    uid: str
+    results: list[RelatedOut]
+
+
+def _public_record(request: HttpRequest, uid: str) -> Record | None:
+    portal = request.portal  # type: ignore[attr-defined]
+    found = Record.objects.filter(uid=uid, published__isnull=False, deleted_at__isnull=True)
+    if not portal.is_central:
+        found = found.filter(portal=portal)
+    return found.first()
+
+
+@record_router.get(
+    "/records/{uid}/related",
+    response={200: RelatedListOut, 404: ErrorOut},
+    tags=["records"],
+    summary="Records related to a published record",
+    description=(
+        "At most `limit` (1–20, default 5) published records related to this one, best "
+        "first: records sharing its GBF targets and CBD subjects (1 per concept, 0.4 for a "
+        "broader or narrower concept) fused with semantic similarity, each with its reason "
+        "and score. A national portal relates its own records, the central portal every "
+        "portal's."
+    ),
+)
+def related_records(request: HttpRequest, uid: str, limit: int = 5) -> Any:
+    record = _public_record(request, uid)
+    if record is None:
+        return 404, {"detail": f"No published record {uid} on this portal"}
+    portal = request.portal  # type: ignore[attr-defined]
+    items = related.find(
+        record.pk,
+        None if portal.is_central else portal.pk,
+        _language(request),
+        limit=max(1, min(limit, 20)),
+    )
+    from clearinghouse.search.alerts import record_url
+
+    return {
+        "uid": uid,
+        "results": [
+            {
+                "uid": r.uid,
+                "schema_name": r.schema,
+                "type_label": r.type_label,
+                "title": r.title,
+                "url": record_url(request, r.uid, r.portal_id),
+                "reason": r.reason,
+                "score": r.score,
+            }
+            for r in items
+        ],
+    }
+
+
+# --- suggestions for a draft, and the editor's decisions ------------------------------------
+class TagDecisionIn(Schema):
+    scheme: str = Field(description="gbf-targets, cbd-subjects or countries")
+    identifier: str
+    decision: str = Field(description="accepted or rejected")
+    confidence: float | None = Field(None, description="the confidence it was suggested with")
+
+
+class TagFeedbackIn(Schema):
+    decisions: list[TagDecisionIn]
+    apply: bool = Field(False, description="also add the accepted concepts to the draft")
+
+
+class TagFeedbackOut(Schema):
+    recorded: int
+    suggestions: SuggestOut = Field(description="the draft's suggestions after the decisions")
+
+
+def _draft_record(request: HttpRequest, uid: str) -> Record:
+    portal = request.portal  # type: ignore[attr-defined]
+    record = Record.objects.filter(uid=uid, portal=portal).first()
+    if record is None:
+        raise HttpError(404, f"No record {uid} on this portal")
+    return record
+
+
+def _suggestions_for(request: HttpRequest, record: Record) -> dict[str, Any]:
+    try:
+        return feedback.for_draft(record, request.user, _language(request)).__dict__
+    except feedback.NoDraft as exc:
+        raise HttpError(404, str(exc)) from exc
+
+
+@record_router.get(
+    "/drafts/{uid}/suggestions",
+    auth=AUTH,
+    response={200: SuggestOut, 403: ErrorOut, 404: ErrorOut},
+    tags=["drafts"],
+    summary="Suggested tags for a draft",
+    description=(
+        "GBF targets, CBD subjects and countries suggested for the draft's text, learning from "
+        "editors' past decisions; concepts rejected for this record and those the draft "
+        "already carries are left out."
+    ),
+)
+def draft_suggestions(request: HttpRequest, uid: str) -> Any:
+    record = _draft_record(request, uid)
+    try:
+        return _suggestions_for(request, record)
+    except Forbidden as exc:
+        return 403, {"detail": str(exc)}
+
+
+@record_router.post(
+    "/drafts/{uid}/suggestions",
+    auth=AUTH,
+    response={200: TagFeedbackOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    tags=["drafts"],
+    summary="Accept or reject suggested tags for a draft",
+    description=(
+        "Records the editor's decisions (a training signal for later suggestions). A rejected "
+        "concept is not suggested again for this record. With `apply`, accepted concepts are "
+        "also added to the draft (its GBF targets, CBD subjects or countries field)."
+    ),
+)
+def draft_feedback(request: HttpRequest, uid: str, payload: TagFeedbackIn) -> Any:
+    record = _draft_record(request, uid)
+    if not payload.decisions:
+        return 400, {"detail": "Send at least one decision."}
+    if len(payload.decisions) > 50:
+        return 400, {"detail": "At most 50 decisions at a time."}
+    for i, d in enumerate(payload.decisions):  # all checked before any is stored
+        try:
+            learning.check(d.scheme, d.identifier, d.decision, d.confidence)
+        except learning.FeedbackError as exc:
+            return 400, {"detail": f"decisions[{i}]: {exc}"}
+    try:
+        with transaction.atomic():
+            for d in payload.decisions:
+                feedback.decide(
+                    record,
+                    request.user,
+                    d.scheme,
+                    d.identifier,
+                    d.decision,
+                    d.confidence,
+                    apply=payload.apply,
+                )
+        out = _suggestions_for(request, record)
+    except learning.FeedbackError as exc:
+        return 400, {"detail": str(exc)}
+    except RecordInvalid as exc:
+        return 400, {"detail": "; ".join(f"{i.property}: {i.message()}" for i in exc.issues)}
+    except Forbidden as exc:
+        return 403, {"detail": str(exc)}
+    except Locked as exc:
+        return 409, {"detail": str(exc)}
+    except feedback.NoDraft as exc:
+        return 404, {"detail": str(exc)}
+    return {"recorded": len(payload.decisions), "suggestions": out}

@@ -7,6 +7,7 @@ class SearchConfig(AppConfig):
     verbose_name = "Search"
 
     def ready(self) -> None:
-        from clearinghouse.search import indexing
+        from clearinghouse.search import consistency, indexing
 
         indexing.connect()
+        consistency.connect()

@@ -3,7 +3,8 @@
 ``records.services`` sends ``public_changed`` from ``transaction.on_commit`` whenever a record's
 public view changes (publish, delete): a rolled-back transaction indexes nothing. A record row
 deleted outright (``post_delete``, e.g. a discarded portal) is removed after commit too.
-Failures are logged, never raised into the request: ``clearinghouse reindex`` repairs."""
+Failures are logged, never raised into the request: the record stays marked
+(``search.consistency``) and ``clearinghouse reindex --pending`` repairs."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.db.models.signals import post_delete
 
 from clearinghouse.records.models import Record
 from clearinghouse.records.signals import public_changed
-from clearinghouse.search import documents, semantic
+from clearinghouse.search import consistency, documents, semantic
 from clearinghouse.search.backends import get_backend
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ def connect() -> None:
 
 def _on_public_changed(sender: Any, record_id: int, **kwargs: Any) -> None:
     try:
-        refresh([record_id])
+        with consistency.clearing([record_id]):  # markers go only once the write succeeded
+            refresh([record_id])
     except Exception:  # the index must never break publishing
         log.exception("search: could not index record %s", record_id)
 
@@ -39,7 +41,8 @@ def _on_record_deleted(sender: Any, instance: Record, **kwargs: Any) -> None:
 
     def remove() -> None:
         try:
-            get_backend().write([], removed=[pk])
+            with consistency.clearing([pk]):
+                get_backend().write([], removed=[pk])
         except Exception:
             log.exception("search: could not remove record %s", pk)
 

@@ -288,9 +288,12 @@ def search(
 def _best_doc(
     docs: list[tuple[str, str, str]], matcher: highlight.Matcher, language: str
 ) -> tuple[str, str, str] | None:
-    """The document to quote: the first with a match, in the reader's language first."""
+    """The document to quote: the first whose text (else title) matches, in the reader's
+    language first."""
     if not docs:
         return None
-    order = {lang: i for i, lang in enumerate([language, *UN_LANGUAGES])}
+    ranked = [language, *UN_LANGUAGES]
+    order = {lang: ranked.index(lang) for lang in ranked}  # first position wins
     docs = sorted(docs, key=lambda d: order.get(d[0], 9))
-    return next((d for d in docs if matcher.matches(d[2])), docs[0])
+    body = next((d for d in docs if matcher.matches(d[2])), None)
+    return body or next((d for d in docs if matcher.matches(d[1])), docs[0])

@@ -12,7 +12,7 @@ import numpy as np
 
 from clearinghouse.records.i18n import UN_LANGUAGES
 from clearinghouse.records.types import COUNTRIES, GBF_TARGETS, SUBJECTS
-from clearinghouse.search import semantic, thesaurus
+from clearinghouse.search import learning, semantic, thesaurus
 from clearinghouse.search.text import STOPWORDS, detect_language, stem, tokens
 
 MAX_TEXT = 20000
@@ -65,12 +65,13 @@ def _vectors(scheme: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     return _concept_vectors[scheme]
 
 
-def similarities(scheme: str, text: str) -> dict[str, float]:
+def similarities(scheme: str, text: str, vec: np.ndarray | None = None) -> dict[str, float]:
     """Per concept: the best cosine between the text and one of its labels or definitions."""
     idents, matrix, owner = _vectors(scheme)
     if not idents:
         return {}
-    vec = semantic.encode([text[:MAX_TEXT]])[0]
+    if vec is None:
+        vec = semantic.encode([text[:MAX_TEXT]])[0]
     best = np.full(len(idents), -1.0, dtype=np.float32)
     np.maximum.at(best, owner, matrix @ vec)
     return dict(zip(idents, best.tolist(), strict=True))
@@ -99,14 +100,25 @@ def _keyword_hits(scheme: str, stems: set[str]) -> dict[str, tuple[float, str]]:
     return hits
 
 
-def _rank(scheme: str, text: str, stems: set[str], language: str) -> list[Suggestion]:
+def _rank(
+    scheme: str,
+    text: str,
+    stems: set[str],
+    language: str,
+    vec: np.ndarray | None = None,
+    learned: dict[str, learning.Learned] | None = None,
+    rejected: frozenset[str] = frozenset(),
+) -> list[Suggestion]:
     th = thesaurus.get()
     keyword = _keyword_hits(scheme, stems)
-    sims: dict[str, float] = similarities(scheme, text) if semantic.available() else {}
+    sims: dict[str, float] = similarities(scheme, text, vec) if vec is not None else {}
+    learned = {c: v for c, v in (learned or {}).items() if th.scheme.get(c) == scheme}
     values = np.asarray(list(sims.values()) or [0.0])
     mean, std = float(values.mean()), float(values.std()) or 1.0
     out = []
-    for ident in sorted(set(sims) | set(keyword)):
+    for ident in sorted(set(sims) | set(keyword) | set(learned)):
+        if ident in rejected:  # rejected for this record: never suggested again
+            continue
         reasons = []
         sim = sims.get(ident)
         sem_part = 0.0
@@ -126,6 +138,14 @@ def _rank(scheme: str, text: str, stems: set[str], language: str) -> list[Sugges
             kw_part, label = keyword[ident]
             reasons.append(f"keywords of “{label}” ({kw_part:.0%} of its words)")
         confidence = 0.65 * sem_part + 0.35 * kw_part if sims else 0.6 * kw_part
+        taught = learned.get(ident)
+        if taught is not None:
+            # Blend in what editors decided for similar texts (search.learning).
+            confidence = learning.blend(confidence, taught)
+            if taught.score > 0 and taught.accepted:
+                reasons.insert(0, learning.accepted_reason(scheme, taught))
+            elif taught.score < 0:
+                reasons.append(learning.rejected_reason(taught))
         if confidence >= MIN_CONFIDENCE[scheme]:
             out.append(
                 Suggestion(scheme, ident, th.label(ident, language), round(confidence, 2), reasons)
@@ -134,12 +154,14 @@ def _rank(scheme: str, text: str, stems: set[str], language: str) -> list[Sugges
     return out[: LIMIT[scheme]]
 
 
-def _countries(text: str, language: str) -> list[Suggestion]:
+def _countries(
+    text: str, language: str, rejected: frozenset[str] = frozenset()
+) -> list[Suggestion]:
     th = thesaurus.get()
     folded = " " + " ".join(tokens(text)) + " "
     out = []
     for ident, scheme in th.scheme.items():
-        if scheme != COUNTRIES:
+        if scheme != COUNTRIES or ident in rejected:
             continue
         for lang in UN_LANGUAGES:
             names = th.labels.get(ident, {}).get(lang, [])
@@ -175,12 +197,21 @@ def document_text(document: dict[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def suggest(text: str, language: str = "en") -> Suggestions:
+def suggest(
+    text: str, language: str = "en", record_id: int | None = None, learn: bool = True
+) -> Suggestions:
+    """Suggestions for ``text``; with ``record_id`` (a draft's record), concepts editors
+    rejected for that record are left out. ``learn``: blend in editors' past decisions."""
     text = text[:MAX_TEXT]
     stems = {stem(t) for t in tokens(text)}
+    rejected = frozenset(learning.rejected_for(record_id))
+    if not text.strip():
+        return Suggestions(detect_language(text), [], [], _countries(text, language, rejected))
+    vec = semantic.encode([text])[0] if semantic.available() else None
+    taught = learning.learned_scores(text, vec, exclude_record=record_id) if learn else {}
     return Suggestions(
         language=detect_language(text),
-        targets=_rank(GBF_TARGETS, text, stems, language) if text.strip() else [],
-        subjects=_rank(SUBJECTS, text, stems, language) if text.strip() else [],
-        countries=_countries(text, language),
+        targets=_rank(GBF_TARGETS, text, stems, language, vec, taught, rejected),
+        subjects=_rank(SUBJECTS, text, stems, language, vec, taught, rejected),
+        countries=_countries(text, language, rejected),
     )

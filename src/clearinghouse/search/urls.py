@@ -10,4 +10,11 @@ urlpatterns = [
     path("search/save", views.save_search, name="save"),
     path("search/saved/", views.saved_searches, name="saved"),
     path("search/saved/<int:pk>/delete", views.delete_saved_search, name="delete_saved"),
+    path("search/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path(
+        "editor/drafts/<str:uid>/suggestions/",
+        views.draft_suggestions,
+        name="draft_suggestions",
+    ),
+    path("editor/drafts/<str:uid>/suggestions/decide", views.decide_suggestion, name="decide"),
 ]

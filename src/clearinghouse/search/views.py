@@ -5,17 +5,24 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from clearinghouse.portals import permissions
 from clearinghouse.portals.models import Portal
-from clearinghouse.search import gaps, service
+from clearinghouse.records.errors import RecordInvalid
+from clearinghouse.records.models import Draft, Record
+from clearinghouse.records.services import RecordError
+from clearinghouse.search import alerts, feedback, gaps, learning, service
 from clearinghouse.search.documents import FACETS
-from clearinghouse.search.models import SavedSearch
+from clearinghouse.search.models import SavedSearch, TagFeedback
 from clearinghouse.search.text import QueryError
 
 
@@ -105,6 +112,7 @@ def save_search(request: HttpRequest) -> HttpResponse:
         query=q,
         filters={n: request.POST.getlist(n) for n in FACETS if n in request.POST},
         language=translation.get_language() or "en",
+        mode="hybrid" if request.POST.get("mode") in ("hybrid", "semantic") else "lexical",
     )
     return HttpResponseRedirect(reverse("search:saved"))
 
@@ -120,3 +128,76 @@ def saved_searches(request: HttpRequest) -> HttpResponse:
 def delete_saved_search(request: HttpRequest, pk: int) -> HttpResponse:
     get_object_or_404(SavedSearch, pk=pk, user=request.user).delete()
     return HttpResponseRedirect(reverse("search:saved"))
+
+
+@csrf_exempt  # the signed token is the credential; no session, no cookie
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mail's unsubscribe link: GET asks to confirm (mail scanners follow links), POST
+    deletes the saved search (also RFC 8058 one-click from the mail client). No log-in."""
+    saved = alerts.saved_from_token(token)
+    if request.method == "POST" and saved is not None:
+        saved.delete()
+        return render(request, "search/unsubscribe.html", {"done": True})
+    if saved is None:
+        return render(request, "search/unsubscribe.html", {"invalid": True}, status=404)
+    return render(request, "search/unsubscribe.html", {"saved": saved})
+
+
+def _editable_record(request: HttpRequest, uid: str) -> Record:
+    portal: Portal = request.portal  # type: ignore[attr-defined]
+    record = get_object_or_404(Record, uid=uid, portal=portal)
+    if not permissions.can_draft(request.user, portal):
+        raise Http404(_("You have no editing rights on this portal."))
+    return record
+
+
+@login_required
+def draft_suggestions(request: HttpRequest, uid: str) -> HttpResponse:
+    """Suggested tags for a draft, each with Accept (adds it to the draft) and Reject."""
+    record = _editable_record(request, uid)
+    try:
+        found = feedback.for_draft(record, request.user, translation.get_language() or "en")
+    except feedback.NoDraft:
+        return redirect("web:record", uid=uid)
+    groups = [
+        (_("GBF targets"), found.targets),
+        (_("CBD subjects"), found.subjects),
+        (_("Countries"), found.countries),
+    ]
+    draft = Draft.objects.get(record=record)
+    return render(
+        request,
+        "search/draft_suggestions.html",
+        {"record": record, "groups": groups, "draft": draft},
+    )
+
+
+@login_required
+@require_POST
+def decide_suggestion(request: HttpRequest, uid: str) -> HttpResponse:
+    record = _editable_record(request, uid)
+    decision = request.POST.get("decision", "")
+    try:
+        confidence = float(request.POST["confidence"]) if request.POST.get("confidence") else None
+    except ValueError:
+        confidence = None
+    try:
+        feedback.decide(
+            record,
+            request.user,
+            request.POST.get("scheme", ""),
+            request.POST.get("identifier", ""),
+            decision,
+            confidence,
+            apply=True,
+        )
+    except (learning.FeedbackError, RecordError) as exc:
+        messages.error(request, str(exc))
+    except RecordInvalid as exc:
+        messages.error(request, "; ".join(f"{i.property}: {i.message()}" for i in exc.issues))
+    else:
+        if decision == TagFeedback.ACCEPTED:
+            messages.success(request, _("Tag added to the draft."))
+        else:
+            messages.success(request, _("Suggestion rejected; it will not be suggested again."))
+    return redirect("search:draft_suggestions", uid=uid)

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from clearinghouse.records.models import Record
-from clearinghouse.search import indexing, thesaurus
+from clearinghouse.search import consistency, indexing, thesaurus
 from clearinghouse.search.backends import LIVE, SHADOW, get_backend
 
 
@@ -37,12 +37,23 @@ class Command(BaseCommand):
             "--no-vectors", action="store_true", help="skip sentence vectors (lexical only)"
         )
         parser.add_argument(
+            "--pending",
+            action="store_true",
+            help="only repair records left stale by failed index writes (quick; run from cron)",
+        )
+        parser.add_argument(
             "--stop-after", type=int, default=0, help="stop after N records (to test resuming)"
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         backend = get_backend()
         thesaurus.invalidate()
+        if opts["pending"]:
+            if not backend.table_exists("search_record"):
+                backend.create(LIVE)
+            repaired = consistency.repair(opts["batch"])
+            self.stdout.write(f"{repaired} pending record(s) re-indexed.")
+            return
         if not backend.table_exists("search_record"):
             backend.create(LIVE)
         if opts["restart"]:
@@ -89,5 +100,6 @@ class Command(BaseCommand):
                 progress(done, total, started, out)
             out.write("\n")
         backend.swap()
+        consistency.repair(opts["batch"])  # markers left by failed writes before the rebuild
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {backend.count()} records."))
         sys.stdout.flush()

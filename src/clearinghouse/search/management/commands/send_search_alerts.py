@@ -1,16 +1,15 @@
-"""E-mail each saved search's owner the records newly published since the last alert."""
+"""E-mail each saved search's owner the records newly published since the last alert, with
+links to them, to the search and to unsubscribe (``search.alerts``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.mail import send_mail
 from django.core.management.base import BaseCommand
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 
 from clearinghouse.records.models import Record
-from clearinghouse.search import service
+from clearinghouse.search import alerts, service
 from clearinghouse.search.models import SavedSearch
 from clearinghouse.search.text import QueryError
 
@@ -28,7 +27,8 @@ class Command(BaseCommand):
                     results = service.search(
                         saved.query,
                         saved.portal,
-                        mode="lexical",
+                        # hybrid: records close in meaning too (lexical without the model)
+                        mode="hybrid" if saved.mode in ("hybrid", "semantic") else "lexical",
                         filters=saved.filters,
                         sort="date",
                         page_size=service.MAX_PAGE_SIZE,
@@ -45,13 +45,7 @@ class Command(BaseCommand):
                 )
                 new = [h for h in results.hits if h.record_id in fresh]
                 if new and saved.user.email:
-                    lines = [f"- {h.title} ({h.type_label}, {h.uid})" for h in new]
-                    send_mail(
-                        _("New records for your saved search: %s") % saved.query,
-                        "\n".join(lines),
-                        None,
-                        [saved.user.email],
-                    )
+                    alerts.send(saved, new)
                     sent += 1
             saved.last_alert_at = now
             saved.save(update_fields=["last_alert_at"])
