@@ -277,3 +277,18 @@ def test_command_exits_non_zero_with_the_error(server: LoopbackServer, central: 
         )
     with pytest.raises(CommandError, match="--portal needs the code of an existing portal"):
         call_command("import_cbd_index", "--portal", "nowhere", stdout=StringIO())
+
+
+def test_imported_records_are_found_by_search(
+    server: LoopbackServer, central: Any, client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    serve_index(server)
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(server, central, rows=100)
+    resp = client.get(
+        "/api/search", {"q": "mangrove", "mode": "lexical"}, HTTP_HOST="central.testserver"
+    )
+    assert resp.status_code == 200
+    uids = {r["uid"] for r in resp.json()["results"]}
+    record = ImportedRecord.objects.get(remote_identifier="52000000CBD0050000000101").record
+    assert record is not None and uids == {record.uid}

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.apps import apps
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -152,7 +153,7 @@ def apply_page(
     }
     portal = source.portal
     now = timezone.now()
-    changed = False
+    changed: list[int] = []
     for m in mapped:
         job.seen += 1
         if m.skip:
@@ -176,10 +177,29 @@ def apply_page(
         ir.quarantined, ir.problem = False, ""
         ir.raw = _raw(m)
         ir.job, ir.imported_at = job, now
-        changed |= _upsert(source, job, ir, m, now)
+        if _upsert(source, job, ir, m, now):
+            assert ir.record_id is not None
+            changed.append(ir.record_id)
         ir.save()
     if changed:
         Portal.objects.filter(pk=portal.pk).update(last_published_at=now)
+        transaction.on_commit(lambda: _announce(changed), robust=True)
+
+
+def _announce(record_ids: list[int]) -> None:
+    """Tell the search index once the page is committed: the whole page in one batch when the
+    search app is installed (one embedding run, one write), else record by record through
+    ``public_changed``."""
+    if apps.is_installed("clearinghouse.search"):
+        from clearinghouse.search import indexing
+
+        try:
+            indexing.refresh(record_ids)
+        except Exception:  # the index must never break an import; `reindex` repairs
+            logger.exception("search: could not index %d imported records", len(record_ids))
+        return
+    for pk in record_ids:
+        public_changed.send_robust(sender=Record, record_id=pk)
 
 
 def _problems(m: Mapped, portal: Portal, partial: bool) -> str:
@@ -253,10 +273,6 @@ def _upsert(source: ImportSource, job: ImportJob, ir: ImportedRecord, m: Mapped,
             "url": m.url,
             "revision": number,
         },
-    )
-    pk = record.pk
-    transaction.on_commit(
-        lambda: public_changed.send_robust(sender=Record, record_id=pk), robust=True
     )
     return True
 
