@@ -292,3 +292,18 @@ def test_imported_records_are_found_by_search(
     uids = {r["uid"] for r in resp.json()["results"]}
     record = ImportedRecord.objects.get(remote_identifier="52000000CBD0050000000101").record
     assert record is not None and uids == {record.uid}
+
+
+def test_a_national_portal_refuses_another_governments_records(
+    server: LoopbackServer, benin: Any
+) -> None:
+    docs = serve_index(server)
+    docs[5]["government_s"] = "tg"  # the NBSAP, now Togo's
+    job = _import(server, benin, rows=100)
+    assert {
+        "identifier": "52000000CBD0140000000606",
+        "problem": "Error.InvalidValue government: The government must be the portal's "
+        "country (bj).",
+    } in job.report
+    assert job.created == 5
+    assert not Record.objects.filter(government="tg").exists()
