@@ -68,8 +68,9 @@ def value_type(fld: F.Field) -> tuple[str, str]:
         )
     if isinstance(fld, F.Blocks):
         return (
-            "list of `{title, description}` (lstrings)",
-            f"title and description both mandatory in each block; the form offers {fld.slots}",
+            "list of `{title, description, enablingFactors, lessonsLearned}` (lstrings)",
+            "title and description both mandatory in each block, enabling factors and lessons "
+            f"learned optional; the form offers {fld.slots}",
         )
     return (fld.json_type, "")
 

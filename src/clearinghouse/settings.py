@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "clearinghouse.web",
     "clearinghouse.api",
     "clearinghouse.federation",
+    "clearinghouse.federation.connectors",
     "clearinghouse.search",
 ]
 
@@ -168,6 +169,16 @@ CLEARINGHOUSE_SEARCH_SEMANTIC = env_bool("CLEARINGHOUSE_SEARCH_SEMANTIC", True)
 # the base URL stands in for a portal without a host name.
 CLEARINGHOUSE_PUBLIC_SCHEME = env_str("CLEARINGHOUSE_PUBLIC_SCHEME", "https")
 CLEARINGHOUSE_PUBLIC_BASE_URL = env_str("CLEARINGHOUSE_PUBLIC_BASE_URL", "")
+# Federation connectors (docs/federation.md, "Connectors"): base URLs and timeouts (seconds).
+CLEARINGHOUSE_GBIF_API_URL = env_str("CLEARINGHOUSE_GBIF_API_URL", "https://api.gbif.org/v1")
+CLEARINGHOUSE_GBIF_TIMEOUT = env_int("CLEARINGHOUSE_GBIF_TIMEOUT", 30)
+CLEARINGHOUSE_CBD_INDEX_URL = env_str(
+    "CLEARINGHOUSE_CBD_INDEX_URL", "https://api.cbd.int/api/v2013/index"
+)
+CLEARINGHOUSE_PANORAMA_URL = env_str(
+    "CLEARINGHOUSE_PANORAMA_URL", "https://panorama.solutions/api/v1/solutions"
+)
+CLEARINGHOUSE_CONNECTOR_TIMEOUT = env_int("CLEARINGHOUSE_CONNECTOR_TIMEOUT", 60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

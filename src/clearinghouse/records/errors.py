@@ -78,4 +78,7 @@ MSG_LANGUAGE_CODE = gettext_noop(
 )
 MSG_GOVERNMENT = gettext_noop("The government must be the portal's country (%(country)s).")
 MSG_REFERENCE = gettext_noop("No record with identifier “%(value)s” exists.")
+MSG_UNKNOWN_PART = gettext_noop(
+    "A building block has a title, a description, enabling factors and lessons learned only."
+)
 MSG_NUL = gettext_noop("Text must not contain the NUL character (\\0).")

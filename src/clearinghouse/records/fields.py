@@ -625,10 +625,14 @@ class Alignment(Field):
 
 @dataclass
 class Blocks(Field):
-    """PANORAMA building blocks: ``[{"title": lstring, "description": lstring}]``."""
+    """PANORAMA building blocks: ``[{"title": lstring, "description": lstring,
+    "enablingFactors": lstring, "lessonsLearned": lstring}]`` (the last two optional)."""
 
     slots: int = 3
     json_type: str = "array"
+    REQUIRED_PARTS = ("title", "description")
+    OPTIONAL_PARTS = ("enablingFactors", "lessonsLearned")
+    PARTS = REQUIRED_PARTS + OPTIONAL_PARTS
 
     def check(self, value: Any, ctx: Context) -> list[Issue]:
         if not isinstance(value, list):
@@ -639,31 +643,45 @@ class Blocks(Field):
             if not isinstance(block, dict):
                 issues.append(Issue(E.INVALID_TYPE, f"{self.name}[{i}]", E.MSG_TYPE_OBJECT))
                 continue
-            for key in ("title", "description"):
+            for key in sorted(set(block) - set(self.PARTS)):
+                issues.append(
+                    Issue(E.INVALID_PROPERTY, f"{self.name}[{i}].{key}", E.MSG_UNKNOWN_PART)
+                )
+            for key in self.PARTS:
                 part.name = f"{self.name}[{i}].{key}"
                 if part.is_empty(block.get(key)):
-                    issues.append(Issue(E.MANDATORY, part.name, E.MSG_REQUIRED))
+                    if key in self.REQUIRED_PARTS:
+                        issues.append(Issue(E.MANDATORY, part.name, E.MSG_REQUIRED))
                 else:
                     issues += part.check(block.get(key), ctx)
         return issues
 
+    def _part_labels(self) -> dict[str, Any]:
+        # Outside the f-strings, where xgettext cannot see them.
+        return {
+            "title": _("title"),
+            "description": _("description"),
+            "enablingFactors": _("enabling factors"),
+            "lessonsLearned": _("lessons learned"),
+        }
+
     def form_fields(self, languages: list[str], choices: Callable[[str], list]) -> dict:
         out: dict[str, forms.Field] = {}
-        # Outside the f-strings, where xgettext cannot see them.
-        title, description = _("title"), _("description")
+        labels = self._part_labels()
         for i in range(self.slots):
-            for lang in languages:
-                attrs = {"lang": lang, "dir": "rtl" if lang == "ar" else "ltr"}
-                out[f"{self.name}__{i}__title__{lang}"] = forms.CharField(
-                    label=f"{self.label} {i + 1}: {title} ({lang})",
-                    required=False,
-                    widget=forms.TextInput(attrs=attrs),
-                )
-                out[f"{self.name}__{i}__description__{lang}"] = forms.CharField(
-                    label=f"{self.label} {i + 1}: {description} ({lang})",
-                    required=False,
-                    widget=forms.Textarea(attrs={"rows": 3, **attrs}),
-                )
+            for key in self.PARTS:
+                for lang in languages:
+                    attrs = {"lang": lang, "dir": "rtl" if lang == "ar" else "ltr"}
+                    widget: forms.Widget = (
+                        forms.TextInput(attrs=attrs)
+                        if key == "title"
+                        else forms.Textarea(attrs={"rows": 3, **attrs})
+                    )
+                    out[f"{self.name}__{i}__{key}__{lang}"] = forms.CharField(
+                        label=f"{self.label} {i + 1}: {labels[key]} ({lang})",
+                        required=False,
+                        widget=widget,
+                    )
         return out
 
     def from_form(self, data: Any, languages: list[str]) -> Any:
@@ -675,16 +693,21 @@ class Blocks(Field):
                     for lang in languages
                     if (text := (data.get(f"{self.name}__{i}__{key}__{lang}") or "").strip())
                 }
-                for key in ("title", "description")
+                for key in self.PARTS
             }
-            if block["title"] or block["description"]:
+            for key in self.OPTIONAL_PARTS:
+                if not block[key]:
+                    del block[key]  # absent, as in documents that never had them
+            if block["title"] or block["description"] or len(block) > 2:
                 blocks.append(block)
         return blocks
 
     def to_initial(self, value: Any, languages: list[str]) -> dict[str, Any]:
         out = {}
         for i, block in enumerate(value if isinstance(value, list) else []):
-            for key in ("title", "description"):
+            if not isinstance(block, dict):
+                continue
+            for key in self.PARTS:
                 for lang in languages:
                     out[f"{self.name}__{i}__{key}__{lang}"] = (block.get(key) or {}).get(lang, "")
         return out
@@ -708,7 +731,11 @@ class Blocks(Field):
         return {
             "type": "array",
             "title": str(self.label),
-            "items": {"type": "object", "properties": {"title": lstring, "description": lstring}},
+            "items": {
+                "type": "object",
+                "properties": {key: lstring for key in self.PARTS},
+                "required": list(self.REQUIRED_PARTS),
+            },
         }
 
     def display(self, value: Any, language: str, labels: Callable[[str], str]) -> str:
@@ -718,7 +745,7 @@ class Blocks(Field):
     def texts(self, value: Any) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         for block in value if isinstance(value, list) else []:
-            for key in ("title", "description"):
+            for key in self.PARTS:
                 for lang, text in (block.get(key) or {}).items():
                     out.setdefault(lang, []).append(text)
         return out

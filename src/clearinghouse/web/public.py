@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from clearinghouse.federation import jsonld
+from clearinghouse.federation.connectors import gbif
 from clearinghouse.portals import permissions
 from clearinghouse.portals.models import Portal, PortalKind, PortalStatus
 from clearinghouse.records import presentation
@@ -67,6 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "counts": [(t, counts.get(t.schema, 0)) for t in RECORD_TYPES.values()],
             "latest": _cards(latest, language),
+            "gbif": gbif.block(portal.country, language),
         },
     )
 
