@@ -154,6 +154,9 @@ def test_minimal_initiative_still_valid(client: Any, benin: Any) -> None:
     dates = {d.get("type") for d in act.findall("activity-date")}
     assert dates == {"1", "3"}  # proposed: planned dates
     assert act.find("activity-status").get("code") == "1"
+    # no countries given: the government's country is the recipient
+    country = act.find("recipient-country")
+    assert (country.get("code"), country.get("percentage")) == ("BJ", "100")
 
 
 def test_configured_organisation_identifier(client: Any, benin: Any, settings: Any) -> None:
@@ -314,7 +317,7 @@ ACTIVITY = """  <iati-activity xml:lang="en" default-currency="USD">
     <iati-identifier>XM-DAC-7-{n}</iati-identifier>
     <reporting-org ref="XM-DAC-7" type="10"><narrative>Netherlands</narrative></reporting-org>
     <title><narrative>Wetlands {n}</narrative>
-      <narrative xml:lang="fr">Zones humides {n}</narrative></title>
+      <narrative xml:lang="FR-be">Zones humides {n}</narrative></title>
     <description type="1"><narrative>Restoring wetlands.</narrative></description>
     <participating-org role="1" ref="XM-DAC-7">
       <narrative>Netherlands</narrative></participating-org>
@@ -421,3 +424,17 @@ def test_import_refuses_a_record_under_review(client: Any, benin: Any, tmp_path:
     Draft.objects.filter(record=record).update(under_review=True, document={"x": 1})
     assert "pending publication request" in failed_import(path)
     assert Draft.objects.get(record=record).document == {"x": 1}
+
+
+def test_import_refuses_a_draft_someone_is_editing(client: Any, benin: Any, tmp_path: Path) -> None:
+    record = full_record(benin)
+    path = tmp_path / "a.xml"
+    body = activities_of(client).content.replace(b"Train 300 managers.", b"Train 999.")
+    path.write_bytes(body)
+    editor = make_user(benin, Role.AUTHORIZED_USER, username="fatou")
+    services.edit_published(record, editor)
+    services.lock_draft(record, editor)
+    output = failed_import(path)
+    assert f"Record {record.uid} is being edited by fatou until" in output
+    assert record.published is not None
+    assert Draft.objects.get(record=record).document == record.published.document

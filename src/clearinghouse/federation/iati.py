@@ -279,6 +279,11 @@ def cbi_activity(record: Record, vocab: Vocab) -> Any:
     if scope in SCOPE:
         _sub(activity, "activity-scope", code=SCOPE[scope])
     _geography(activity, doc.get("countryRegions") or [])
+    if not doc.get("countryRegions") and record.government:
+        # the government's own initiative: its country (IATI expects a recipient)
+        country = _sub(activity, "recipient-country", code=record.government.upper())
+        country.set("percentage", "100")
+        country.set(CH + "field", "-")
     _sector(activity)
     _tags(activity, doc.get("gbfTargets") or [], vocab.gbf_uri, vocab, "gbfTargets")
     _tags(activity, doc.get("cbdSubjects") or [], vocab.subjects_uri, vocab, "cbdSubjects")
@@ -571,10 +576,15 @@ def _texts(elem: Any, default_lang: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for narrative in elem.findall("narrative") if elem is not None else []:
         text = (narrative.text or "").strip()
-        lang = narrative.get(XML_LANG) or default_lang
+        lang = _lang(narrative.get(XML_LANG)) or default_lang
         if text and lang not in out:
             out[lang] = text
     return out
+
+
+def _lang(code: str | None) -> str:
+    """``EN``, ``en-GB`` → ``en``."""
+    return (code or "").strip().lower().split("-")[0]
 
 
 def _text(elem: Any, default_lang: str) -> str:
@@ -588,8 +598,11 @@ def _join(values: list[str]) -> str:
 
 def to_document(activity: Any, portal: Portal, vocab: Vocab) -> dict[str, Any]:
     """A capacityBuildingInitiative document for one ``iati-activity`` element."""
-    lang = activity.get(XML_LANG) or activity.getparent().get(XML_LANG) or portal.default_language
-    lang = lang.lower()[:2]
+    lang = (
+        _lang(activity.get(XML_LANG))
+        or _lang(activity.getparent().get(XML_LANG))
+        or portal.default_language
+    )
     doc: dict[str, Any] = {}
     title = _texts(activity.find("title"), lang)
     doc["title"] = title
@@ -646,7 +659,9 @@ def to_document(activity: Any, portal: Portal, vocab: Vocab) -> dict[str, Any]:
             "reporting-org"
         ).get("ref", "")
     places = [
-        {"identifier": c.get("code", "").lower()} for c in activity.findall("recipient-country")
+        {"identifier": c.get("code", "").lower()}
+        for c in activity.findall("recipient-country")
+        if c.get(CH + "field") != "-"
     ]
     places += [
         {"identifier": f"m49-{r.get('code')}"}
@@ -757,7 +772,30 @@ def import_activities(portal: Portal, data: bytes, user: Any = None) -> ImportRe
         for issue in validate(CAPACITY_BUILDING_INITIATIVE, doc, portal):
             problems.append(Problem(line, _describe(issue), ident))
         if record is not None:
-            draft = Draft.objects.filter(record=record).first()
+            draft = Draft.objects.filter(record=record).select_related("locked_by").first()
+            now = timezone.now()
+            if (
+                draft is not None
+                and draft.locked_by_id
+                and draft.locked_by_id != getattr(user, "pk", None)
+                and draft.locked_until
+                and draft.locked_until > now
+            ):
+                problems.append(
+                    Problem(
+                        line,
+                        _(
+                            "Record %(uid)s is being edited by %(user)s until %(time)s UTC; "
+                            "import again after that."
+                        )
+                        % {
+                            "uid": record.uid,
+                            "user": draft.locked_by,
+                            "time": f"{draft.locked_until:%H:%M}",
+                        },
+                        ident,
+                    )
+                )
             if draft is not None and draft.under_review:
                 problems.append(
                     Problem(
