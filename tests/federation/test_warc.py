@@ -54,17 +54,23 @@ def site(live_server: Any, vocab: None, settings: Any, tmp_path: Path) -> dict[s
 
 
 def read(path: Path) -> list[Any]:
-    """Every record as (type, target URI, status or None, body, WARC headers)."""
+    """Every record as (type, target URI, status or None, body, WARC headers); the block
+    and payload digests are checked as ``warcio check`` does."""
     out = []
     with path.open("rb") as fh:
-        for record in ArchiveIterator(fh):
+        for record in ArchiveIterator(fh, check_digests=True):
             status = record.http_headers.get_statuscode() if record.http_headers else None
+            body = record.content_stream().read()
+            checker = record.digest_checker
+            assert checker.passed is not False, checker.problems
+            if record.rec_type == "response":
+                assert checker.passed is True  # digests present and right
             out.append(
                 (
                     record.rec_type,
                     record.rec_headers.get_header("WARC-Target-URI"),
                     status,
-                    record.content_stream().read(),
+                    body,
                     record.rec_headers,
                 )
             )
