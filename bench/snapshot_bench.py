@@ -59,6 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--records", type=int, default=300)
     parser.add_argument("--initiatives", type=int, default=1000)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="snapshot-bench-"))
@@ -112,7 +113,10 @@ def main() -> None:
         print(f"IATI 2.03 schema validation (libxml2): {ok}, {time.perf_counter() - started:.2f} s")
     finally:
         site.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+        if "--keep" not in sys.argv:
+            shutil.rmtree(scratch, ignore_errors=True)
+        else:
+            print(f"kept {scratch}")
 
 
 if __name__ == "__main__":

@@ -122,6 +122,8 @@ def test_snapshot_of_a_live_portal(site: dict[str, Any], tmp_path: Path) -> None
     assert not any(b"Confidential budget cut" in body for _s, body in responses.values())
     assert not any("/editor/" in uri or "/accounts/" in uri for uri in responses)
     assert all(uri.startswith(base) for uri in responses)
+    # the portal's languages only, not the interface's other four
+    assert not [u for u in responses if any(f"{base}/{x}/" in u for x in ("es", "ar", "ru", "zh"))]
 
     # the same command again replaces the file with a fresh, complete one
     again = snapshot(str(path), "--portal", site["url"])

@@ -18,6 +18,7 @@ record, cuts a torn one off and fetches only the URLs not archived yet."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import http.client
 import os
@@ -71,6 +72,7 @@ class Limits:
     timeout_s: float = 30.0
     delay_s: float = 0.0
     vocab: bool = False
+    languages: frozenset[str] = frozenset()  # language prefixes to follow (empty: all six)
 
 
 @dataclass
@@ -102,14 +104,18 @@ def allowed(url: str, base: Any, limits: Limits) -> bool:
     if parts.query and not re.match(rf"^/({LANGS})/records/", parts.path):
         return False
     path = parts.path or "/"
+    prefix = re.match(rf"^/({LANGS})/", path)
+    if prefix and limits.languages and prefix.group(1) not in limits.languages:
+        return False  # the interface's other languages: the portal's own are enough
     if limits.vocab and VOCAB.match(path) and not parts.query:
         return True
     return any(p.match(path) for p in ALLOWED)
 
 
-def seeds(base_url: str, record_uid: str = "") -> list[str]:
+def seeds(base_url: str, record_uid: str = "") -> tuple[list[str], list[str]]:
     """Start URLs: the root and the homes, plus the published records' pages when the host
-    is one of this deployment's portals (only the record's pages with ``record_uid``)."""
+    is one of this deployment's portals (only the record's pages with ``record_uid``); and
+    the portal's languages (empty when the host is not a portal of this deployment)."""
     from clearinghouse.portals.models import PortalHost
     from clearinghouse.records.services import visible_records
 
@@ -122,7 +128,7 @@ def seeds(base_url: str, record_uid: str = "") -> list[str]:
                 _("%(host)s is not a portal of this deployment: --record needs one.")
                 % {"host": host}
             )
-        return [f"{base}/"]
+        return [f"{base}/"], []
     portal = link.portal
     languages = list(portal.languages or [portal.default_language])
     records = visible_records(portal).order_by("id")
@@ -133,11 +139,11 @@ def seeds(base_url: str, record_uid: str = "") -> list[str]:
                 _("No published record %(uid)s on the portal %(host)s.")
                 % {"uid": record_uid, "host": host}
             )
-        return [f"{base}/{lang}/r/{record_uid}/" for lang in languages]
+        return [f"{base}/{lang}/r/{record_uid}/" for lang in languages], languages
     urls = [f"{base}/"] + [f"{base}/{lang}/" for lang in languages]
     for uid in records.values_list("uid", flat=True).iterator():
         urls += [f"{base}/{lang}/r/{uid}/" for lang in languages]
-    return urls
+    return urls, languages
 
 
 def links(url: str, content_type: str, body: bytes) -> list[str]:
@@ -325,7 +331,9 @@ def snapshot(
         )
     base_url = f"{base.scheme}://{base.netloc}"
     base = urlsplit(base_url)
-    start = seeds(base_url, record_uid)
+    start, languages = seeds(base_url, record_uid)
+    if languages and not limits.languages:
+        limits = dataclasses.replace(limits, languages=frozenset(languages))
     part = output.with_name(output.name + ".part")
     output.parent.mkdir(parents=True, exist_ok=True)
     done: set[str] = set()
