@@ -173,6 +173,10 @@ def test_interrupted_run_is_resumed(site: dict[str, Any], tmp_path: Path) -> Non
         warc.snapshot(site["url"], path, fetcher=dying)
     part = tmp_path / "benin.warc.gz.part"
     assert part.exists() and not path.exists()
+    # another crawl into the same output is refused, and leaves the interrupted one alone
+    with pytest.raises(warc.SnapshotError, match="is an interrupted snapshot of http://local"):
+        warc.snapshot(site["url"], path, record_uid=site["guide"].uid)
+
     with part.open("ab") as fh:  # a torn record, as a kill during a write leaves
         fh.write(gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n")[:20])
 

@@ -242,12 +242,19 @@ def write_pair(writer: WARCWriter, url: str, got: Fetched) -> None:
     writer.write_request_response_pair(request, response)
 
 
-def _resume(part: Path) -> tuple[set[str], bool, list[tuple[str, Fetched]]]:
+@dataclass
+class Resumed:
+    done: set[str] = field(default_factory=set)
+    info: dict[str, str] = field(default_factory=dict)  # the warcinfo fields, if any
+    archived: list[tuple[str, Fetched]] = field(default_factory=list)
+
+
+def _resume(part: Path) -> Resumed:
     """What an interrupted run left in ``part``: the URLs with a complete request/response
     pair, whether the warcinfo record is there, and the archived responses (to follow their
     links again). Anything after the last complete pair (a torn record) is cut off."""
     done: set[str] = set()
-    has_info = False
+    info: dict[str, str] = {}
     good_end = 0
     pending: dict[str, str] = {}  # request seen, response not yet (or the reverse)
     responses: dict[str, Fetched] = {}
@@ -263,7 +270,9 @@ def _resume(part: Path) -> tuple[set[str], bool, list[tuple[str, Fetched]]]:
                     status = int(record.http_headers.get_statuscode() or 0)
                     responses[url] = Fetched(status, "", record.http_headers.headers, body, "")
                 if kind == "warcinfo":
-                    has_info = True
+                    for line in body.decode("utf-8", "replace").splitlines():
+                        key, _sep, value = line.partition(":")
+                        info[key.strip()] = value.strip()
                     good_end = end
                 elif kind in {"request", "response"}:
                     other = "request" if kind == "response" else "response"
@@ -277,7 +286,7 @@ def _resume(part: Path) -> tuple[set[str], bool, list[tuple[str, Fetched]]]:
             pass
     with part.open("r+b") as fh:
         fh.truncate(good_end)
-    return done, has_info, [(u, responses[u]) for u in done if u in responses]
+    return Resumed(done, info, [(u, responses[u]) for u in done if u in responses])
 
 
 def outlinks(url: str, got: Fetched) -> list[str]:
@@ -336,11 +345,24 @@ def snapshot(
         limits = dataclasses.replace(limits, languages=frozenset(languages))
     part = output.with_name(output.name + ".part")
     output.parent.mkdir(parents=True, exist_ok=True)
-    done: set[str] = set()
-    has_info = False
-    archived: list[tuple[str, Fetched]] = []
-    if part.exists():
-        done, has_info, archived = _resume(part)
+    resumed = _resume(part) if part.exists() else Resumed()
+    done, archived, has_info = resumed.done, resumed.archived, bool(resumed.info)
+    if has_info and (resumed.info.get("isPartOf"), resumed.info.get("record", "")) != (
+        base_url,
+        record_uid,
+    ):
+        raise SnapshotError(
+            _(
+                "%(part)s is an interrupted snapshot of %(other)s; run the same command again "
+                "to finish it, or delete the file."
+            )
+            % {
+                "part": part,
+                "other": " ".join(
+                    v for v in (resumed.info.get("isPartOf"), resumed.info.get("record")) if v
+                ),
+            }
+        )
     result = Result(output, resumed=len(done))
     queue: deque[str] = deque()
     queued: set[str] = set()
@@ -414,4 +436,6 @@ def _warcinfo(
         "datetime": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "limits": f"max-fetches={limits.max_fetches}, max-bytes={limits.max_bytes}",
     }
+    if record_uid:
+        info["record"] = record_uid
     return writer.create_warcinfo_record(filename, info)
