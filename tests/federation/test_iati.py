@@ -438,3 +438,25 @@ def test_import_refuses_a_draft_someone_is_editing(client: Any, benin: Any, tmp_
     assert f"Record {record.uid} is being edited by fatou until" in output
     assert record.published is not None
     assert Draft.objects.get(record=record).document == record.published.document
+
+
+SSOT = Path(__file__).parent / "fixtures" / "iati-ssot"
+
+
+def _ssot(path: Path) -> bytes:
+    return path.read_bytes().replace(b'version="xx"', b'version="2.03"')
+
+
+@pytest.mark.parametrize("path", sorted((SSOT / "pass").glob("*.xml")), ids=lambda p: p.name)
+def test_official_pass_files_are_accepted(path: Path) -> None:
+    """The IATI Standard's own test files: what must validate does (both validators)."""
+    _tree, problems = iati.parse(_ssot(path))
+    assert problems == []
+    iati_schema().validate(_ssot(path))
+
+
+@pytest.mark.parametrize("path", sorted((SSOT / "fail").glob("*.xml")), ids=lambda p: p.name)
+def test_official_fail_files_are_refused_with_lines(path: Path) -> None:
+    _tree, problems = iati.parse(_ssot(path))
+    assert problems and all(p.line > 0 for p in problems)
+    assert not iati_schema().is_valid(_ssot(path))
