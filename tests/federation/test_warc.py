@@ -130,6 +130,15 @@ def test_snapshot_of_a_live_portal(site: dict[str, Any], tmp_path: Path) -> None
     assert again.split(":")[1] == output.split(":")[1]
     assert len(read(path)) == len(records)
 
+    # four fetches at a time: the same pages and bodies, in another order
+    parallel = tmp_path / "parallel.warc.gz"
+    snapshot(str(parallel), "--portal", site["url"], "--workers", "4")
+    got = {u: (status, body) for kind, u, status, body, _h in read(parallel) if kind == "response"}
+    assert set(got) == set(responses)
+    assert got[f"{base}/en/r/{guide.uid}/"][0] == "200"
+    assert b"Mangrove restoration guide" in got[f"{base}/en/r/{guide.uid}/"][1]
+    assert all(got[u] == responses[u] for u in files)
+
 
 def test_one_record(site: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "guide.warc.gz"

@@ -28,6 +28,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -73,6 +74,7 @@ class Limits:
     delay_s: float = 0.0
     vocab: bool = False
     languages: frozenset[str] = frozenset()  # language prefixes to follow (empty: all six)
+    workers: int = 1  # fetches at a time
 
 
 @dataclass
@@ -391,32 +393,54 @@ def snapshot(
         writer = WARCWriter(fh, gzip=True, warc_version="1.1")
         if not has_info:
             writer.write_record(_warcinfo(writer, output.name, base_url, record_uid, limits))
-        while queue:
-            url = queue.popleft()
-            if result.total >= limits.max_fetches:
-                result.truncated = True
-                break
-            try:
-                got = fetcher(url, limits)
-            except OverflowError:
-                result.skipped.append(_("%(url)s: larger than the limit") % {"url": url})
-                continue
-            except (OSError, http.client.HTTPException) as exc:
-                result.skipped.append(f"{url}: {exc}")
-                continue
-            write_pair(writer, url, got)
-            fh.flush()
-            done.add(url)
-            result.fetched += 1
-            result.statuses[got.status] = result.statuses.get(got.status, 0) + 1
-            size += len(got.body)
-            enqueue(outlinks(url, got))
-            bar.update(result.total, len(queue), size)
-            if limits.delay_s:
-                time.sleep(limits.delay_s)
+        with ThreadPoolExecutor(max_workers=limits.workers) as pool:
+            running: set[Future[tuple[str, Fetched | None, str]]] = set()
+            attempts = result.resumed
+            while queue or running:
+                while queue and len(running) < limits.workers:
+                    if attempts >= limits.max_fetches:
+                        result.truncated = True
+                        queue.clear()
+                        break
+                    running.add(pool.submit(_attempt, fetcher, queue.popleft(), limits))
+                    attempts += 1
+                if not running:
+                    break
+                finished, running = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    url, answer, error = future.result()  # re-raises what stopped a fetch
+                    if answer is None:
+                        result.skipped.append(
+                            _("%(url)s: larger than the limit") % {"url": url}
+                            if error == "too large"
+                            else f"{url}: {error}"
+                        )
+                        continue
+                    write_pair(writer, url, answer)
+                    fh.flush()
+                    done.add(url)
+                    result.fetched += 1
+                    result.statuses[answer.status] = result.statuses.get(answer.status, 0) + 1
+                    size += len(answer.body)
+                    enqueue(outlinks(url, answer))
+                    bar.update(result.total, len(queue) + len(running), size)
+                if limits.delay_s:
+                    time.sleep(limits.delay_s)
     bar.update(result.total, 0, size, last=True)
     os.replace(part, output)
     return result
+
+
+def _attempt(
+    fetcher: Callable[[str, Limits], Fetched], url: str, limits: Limits
+) -> tuple[str, Fetched | None, str]:
+    """One fetch in a worker thread: the answer, or why there is none."""
+    try:
+        return url, fetcher(url, limits), ""
+    except OverflowError:
+        return url, None, "too large"
+    except (OSError, http.client.HTTPException) as exc:
+        return url, None, str(exc) or exc.__class__.__name__
 
 
 def _warcinfo(
@@ -434,7 +458,8 @@ def _warcinfo(
         "http-header-user-agent": USER_AGENT,
         "hostname": socket.gethostname(),
         "datetime": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
-        "limits": f"max-fetches={limits.max_fetches}, max-bytes={limits.max_bytes}",
+        "limits": f"max-fetches={limits.max_fetches}, max-bytes={limits.max_bytes}, "
+        f"workers={limits.workers}",
     }
     if record_uid:
         info["record"] = record_uid

@@ -29,11 +29,14 @@ class Command(BaseCommand):
             "--max-mb", type=int, default=100, help="skip responses larger than this (100 MB)"
         )
         parser.add_argument("--delay", type=float, default=0.0, help="seconds between fetches")
+        parser.add_argument("--workers", type=int, default=1, help="fetches at a time, 1 to 16 (1)")
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["max_pages"] < 1 or opts["max_mb"] < 1 or opts["delay"] < 0:
             raise CommandError("--max-pages and --max-mb must be positive, --delay not negative.")
+        if not 1 <= opts["workers"] <= 16:
+            raise CommandError("--workers must be from 1 to 16.")
         output = Path(opts["output"])
         if output.is_dir():
             raise CommandError(f"{output} is a directory; give a file name (….warc.gz).")
@@ -42,6 +45,7 @@ class Command(BaseCommand):
             max_bytes=opts["max_mb"] * 1024 * 1024,
             delay_s=opts["delay"],
             vocab=opts["vocab"],
+            workers=opts["workers"],
         )
         try:
             result = warc.snapshot(
