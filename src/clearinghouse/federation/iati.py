@@ -512,6 +512,7 @@ class Activity:
     identifier: str
     document: dict[str, Any]
     record: Record | None = None  # the record it updates
+    draft: Draft | None = None  # its draft, if it has one
     uid: str = ""
     created: bool = False
 
@@ -719,7 +720,7 @@ def _existing(portal: Portal) -> tuple[dict[str, Record], dict[str, Record]]:
     by_uid: dict[str, Record] = {}
     by_number: dict[str, Record] = {}
     records = Record.objects.filter(portal=portal, schema=CBI, deleted_at__isnull=True)
-    for record in records.select_related("published", "draft"):
+    for record in records.select_related("published", "draft", "draft__locked_by"):
         by_uid[record.uid] = record
         docs = []
         if hasattr(record, "draft"):
@@ -772,7 +773,7 @@ def import_activities(portal: Portal, data: bytes, user: Any = None) -> ImportRe
         for issue in validate(CAPACITY_BUILDING_INITIATIVE, doc, portal):
             problems.append(Problem(line, _describe(issue), ident))
         if record is not None:
-            draft = Draft.objects.filter(record=record).select_related("locked_by").first()
+            draft = getattr(record, "draft", None)  # read with the records (no query)
             now = timezone.now()
             if (
                 draft is not None
@@ -809,6 +810,8 @@ def import_activities(portal: Portal, data: bytes, user: Any = None) -> ImportRe
                     )
                 )
         activities.append(Activity(line, ident, doc, record))
+        if record is not None:
+            activities[-1].draft = getattr(record, "draft", None)
     if not activities and not problems:
         problems.append(Problem(tree.sourceline or 1, _("The file has no iati-activity.")))
     if problems:
@@ -824,7 +827,7 @@ def import_activities(portal: Portal, data: bytes, user: Any = None) -> ImportRe
                 item.created = True
                 continue
             item.uid = item.record.uid
-            draft = Draft.objects.filter(record=item.record).first()
+            draft = item.draft
             if draft is None:
                 Draft.objects.create(record=item.record, document=item.document, updated_by=user)
             else:
