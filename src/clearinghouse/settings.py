@@ -188,3 +188,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+# IATI organisation identifiers of the portals, e.g. "central=XM-DAC-…,bj=XM-DAC-…"
+CLEARINGHOUSE_IATI_ORGANISATIONS = dict(
+    item.split("=", 1) for item in env_list("CLEARINGHOUSE_IATI_ORGANISATIONS", []) if "=" in item
+)
