@@ -308,9 +308,12 @@ class Backend:
             where = f" AND facet IN ({','.join(['%s'] * len(facets))})"
         with connection.cursor() as cur:
             for chunk in _chunks(ids):
+                # Materialised: else SQLite scans the whole (facet, value, …) index to group
+                # in order, instead of seeking the candidates' rows.
                 cur.execute(
-                    f"SELECT facet, value, COUNT(*) FROM search_facet WHERE record_id IN "
-                    f"({_in(chunk)}){where} GROUP BY facet, value",
+                    f"WITH c AS MATERIALIZED (SELECT facet, value FROM search_facet WHERE "
+                    f"record_id IN ({_in(chunk)}){where}) "
+                    f"SELECT facet, value, COUNT(*) FROM c GROUP BY facet, value",
                     params,
                 )
                 for facet, value, n in cur.fetchall():
@@ -479,7 +482,7 @@ class SQLiteBackend(Backend):
         out: dict[int, float] = {}
         with connection.cursor() as cur:
             cur.execute(sql, params)
-            for rowid, score in cur.fetchall():
+            for rowid, score in cur:  # rows converted only until `limit` records are seen
                 rid = rowid // SLOTS
                 if rid not in out:
                     out[rid] = -float(score)

@@ -23,7 +23,7 @@ from clearinghouse.portals.models import Portal
 from clearinghouse.records.i18n import LANGUAGE_AUTONYMS, UN_LANGUAGES, pick
 from clearinghouse.records.types import RECORD_TYPES
 from clearinghouse.search import highlight, semantic, thesaurus
-from clearinghouse.search.backends import get_backend
+from clearinghouse.search.backends import fold_text, get_backend
 from clearinghouse.search.documents import FACETS
 from clearinghouse.search.text import ParsedQuery, QueryError, parse_query
 
@@ -209,7 +209,11 @@ def search(
     # passes every selected filter but F's own.
     active = {name: sorted(set(sel)) for name, sel in filters.items() if sel}
     passing = {name: backend.having(ranked, name, sel) for name, sel in active.items()}
-    selected = [rid for rid in ranked if all(rid in ok for ok in passing.values())]
+    selected = (
+        [rid for rid in ranked if all(rid in ok for ok in passing.values())]
+        if passing
+        else list(ranked)
+    )
     counts, approximate = _counts(backend, selected)
     for name in active:
         others = [ok for other, ok in passing.items() if other != name]
@@ -312,4 +316,14 @@ def _best_doc(
         return None
     order = {lang: i for i, lang in enumerate([language, *UN_LANGUAGES])}
     docs = sorted(docs, key=lambda d: order.get(d[0], 9))
-    return next((d for d in docs if matcher.matches(d[2])), docs[0])
+    return next((d for d in docs if _may_match(d[2], matcher) and matcher.matches(d[2])), docs[0])
+
+
+def _may_match(text: str, matcher: highlight.Matcher) -> bool:
+    """A cheap necessary condition for ``matcher.matches``: a word matches a query term only
+    if its folded form contains the term's first three letters (``text.same_word``); the
+    folding of the body's label lines is memoised by the backend."""
+    if matcher.cjk:
+        return True
+    folded = fold_text(text)
+    return any(t[:3] in folded for t in matcher.terms)
