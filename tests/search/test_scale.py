@@ -88,3 +88,21 @@ def test_facet_counts_beyond_the_budget_are_estimated_and_marked(
 
 def test_round_to_two_significant_digits() -> None:
     assert [service._round2(x) for x in (0.2, 7.4, 42, 1234, 98765)] == [1, 7, 42, 1200, 99000]
+
+
+def test_the_page_and_the_api_say_when_counts_are_estimated(
+    publish_corpus: Callable, client: Any, monkeypatch: Any
+) -> None:
+    publish_corpus()
+    host = {"HTTP_HOST": "central.testserver"}
+    exact = client.get("/api/search?q=biodiversity&mode=lexical", **host).json()
+    assert exact["facets_approximate"] is False
+    page = client.get("/en/search?q=biodiversity&mode=lexical", **host).content.decode()
+    assert "estimated" not in page and "(≈" not in page
+
+    monkeypatch.setattr(service, "FACET_BUDGET", 3)
+    assert client.get("/api/search?q=biodiversity&mode=lexical", **host).json()[
+        "facets_approximate"
+    ]
+    page = client.get("/en/search?q=biodiversity&mode=lexical", **host).content.decode()
+    assert "Facet counts marked ≈ are estimated" in page and "(≈ " in page
