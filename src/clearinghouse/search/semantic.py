@@ -170,7 +170,6 @@ def _load_matrix() -> _Matrix:
     # One query, two scalar subqueries: each is one index lookup (SQLite optimises a lone
     # MAX only; both in one SELECT scan the table, 2 GB of vectors at a million records).
     from django.db import connection
-    from django.db.models import Count
 
     table = RecordVector._meta.db_table
     with connection.cursor() as cur:
@@ -191,7 +190,7 @@ def _load_matrix() -> _Matrix:
         if m.basis is not None or len(m.ids) <= EXACT_MAX:
             m.key, m.last = key, stats["last"]
             return m
-    count = RecordVector.objects.filter(model=MODEL_NAME).aggregate(n=Count("pk"))["n"]
+    count = RecordVector.objects.count()  # on an index (a filter would read every vector)
     _full_load(count)
     m.key, m.last = key, stats["last"]
     return m
