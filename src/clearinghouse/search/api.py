@@ -68,6 +68,9 @@ class RecordSearchOut(Schema):
     page_size: int
     concepts: list[ConceptOut] = Field(description="concepts the query was expanded to")
     facets: list[FacetOut]
+    facets_approximate: bool = Field(
+        description="facet counts estimated: counted on the best 1,000 candidates and scaled"
+    )
     results: list[HitOut]
 
 
@@ -144,6 +147,7 @@ def search(
     return {
         **{k: getattr(results, k) for k in ("query", "mode", "requested_mode", "sort", "total")},
         **{k: getattr(results, k) for k in ("page", "pages", "page_size", "facets")},
+        "facets_approximate": results.facets_approximate,
         "concepts": [{"identifier": c, "label": label} for c, label in results.concepts],
         "results": [
             {**h.__dict__, "schema_name": h.schema, "snippet": str(h.snippet)} for h in results.hits

@@ -11,6 +11,14 @@ full rebuild can fill a shadow copy and swap it in one transaction):
 
 The shadow copy carries the suffix ``_new``. While it exists, incremental updates are written
 to both copies, so a rebuild that runs for hours misses nothing.
+
+Layout choices made for a million records (see docs/search.md, "Scale"):
+
+- ``search_facet`` repeats the record's ``published_at``, with covering indexes
+  ``(facet, value, published_at, record_id)`` (records tagged with a concept, newest first,
+  read in index order) and ``(record_id, facet, value)`` (facet rows of the candidates);
+- on SQLite a text row's id (and its FTS5 rowid) is ``record_id * 8 + language index``, so a
+  full-text match yields the record without a join.
 """
 
 from __future__ import annotations
@@ -18,10 +26,12 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
 
+from clearinghouse.records.i18n import UN_LANGUAGES
 from clearinghouse.search.documents import Entry
 from clearinghouse.search.text import ParsedQuery, fold, stem
 
@@ -36,6 +46,20 @@ PG_CONFIGS = {
     "zh": "simple",
 }
 Hit = tuple[int, float]  # (record id, score: higher is better)
+LANG_SLOT = {lang: i for i, lang in enumerate(UN_LANGUAGES)}  # SQLite text id = record * 8 + slot
+SLOTS = 8
+CONCEPT_FACETS = ("target", "subject", "country", "region")
+
+
+@lru_cache(maxsize=16384)
+def _fold_line(line: str) -> str:
+    return fold(line)
+
+
+def fold_text(text: str) -> str:
+    """``fold(text)``, line by line with the lines memoised: a document body ends with the
+    labels of its concepts, the same lines in thousands of records (5× faster indexing)."""
+    return " ".join(f for f in map(_fold_line, text.split("\n")) if f)
 
 
 def _in(ids: Sequence[int]) -> str:
@@ -68,10 +92,17 @@ class Backend:
             )
             cur.execute(
                 f"CREATE TABLE search_facet{suffix} (record_id BIGINT NOT NULL, "
-                f"facet VARCHAR(16) NOT NULL, value VARCHAR(128) NOT NULL)"
+                f"facet VARCHAR(16) NOT NULL, value VARCHAR(128) NOT NULL, "
+                f"published_at VARCHAR(40) NOT NULL DEFAULT '')"
             )
-            cur.execute(f"CREATE INDEX ix_sfac_fv_{tag} ON search_facet{suffix} (facet, value)")
-            cur.execute(f"CREATE INDEX ix_sfac_rec_{tag} ON search_facet{suffix} (record_id)")
+            cur.execute(
+                f"CREATE INDEX ix_sfac_fvp_{tag} ON search_facet{suffix} "
+                f"(facet, value, published_at, record_id)"
+            )
+            cur.execute(
+                f"CREATE INDEX ix_sfac_recfv_{tag} ON search_facet{suffix} "
+                f"(record_id, facet, value)"
+            )
             self._create_text(cur, suffix, tag)
             if suffix == SHADOW:
                 # How far a rebuild got (records published meanwhile land in the shadow too,
@@ -80,6 +111,35 @@ class Backend:
                 cur.execute("INSERT INTO search_rebuild_progress (last_id) VALUES (0)")
 
     def _create_text(self, cur: Any, suffix: str, tag: str) -> None:
+        raise NotImplementedError
+
+    def outdated(self) -> bool:
+        """Whether the live tables have the layout before ``search_facet.published_at``."""
+        if not self.table_exists("search_facet"):
+            return False
+        with connection.cursor() as cur:
+            columns = connection.introspection.get_table_description(cur, "search_facet")
+        return "published_at" not in {c.name for c in columns}
+
+    def upgrade(self) -> None:
+        """Copy an index of the earlier layout into the current one (SQL only, no re-parsing
+        of records), then swap it in. Vectors are untouched."""
+        self.drop(SHADOW)
+        self.create(SHADOW)
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(
+                "INSERT INTO search_record_new SELECT record_id, uid, portal_id, schema, "
+                "published_at, titles FROM search_record"
+            )
+            cur.execute(
+                "INSERT INTO search_facet_new (record_id, facet, value, published_at) "
+                "SELECT f.record_id, f.facet, f.value, r.published_at FROM search_facet f "
+                "JOIN search_record r ON r.record_id = f.record_id"
+            )
+            self._copy_text(cur)
+        self.swap()
+
+    def _copy_text(self, cur: Any) -> None:
         raise NotImplementedError
 
     def drop(self, suffix: str) -> None:
@@ -141,9 +201,13 @@ class Backend:
                     ],
                 )
                 cur.executemany(
-                    f"INSERT INTO search_facet{suffix} (record_id, facet, value) "
-                    f"VALUES (%s, %s, %s)",
-                    [(e.record_id, f, v[:128]) for e in entries for f, v in e.facets],
+                    f"INSERT INTO search_facet{suffix} (record_id, facet, value, published_at) "
+                    f"VALUES (%s, %s, %s, %s)",
+                    [
+                        (e.record_id, f, v[:128], e.published_at.isoformat())
+                        for e in entries
+                        for f, v in e.facets
+                    ],
                 )
                 self._insert_text(cur, suffix, entries)
 
@@ -204,25 +268,105 @@ class Backend:
                     out.setdefault(rid, []).append((facet, value))
         return out
 
+    def indexed(self, ids: Sequence[int]) -> set[int]:
+        """Which of these records are in the index (drops stale vectors of removed records)."""
+        out: set[int] = set()
+        with connection.cursor() as cur:
+            for chunk in _chunks(ids):
+                cur.execute(
+                    f"SELECT record_id FROM search_record WHERE record_id IN ({_in(chunk)})"
+                )
+                out.update(r[0] for r in cur.fetchall())
+        return out
+
+    def having(self, ids: Sequence[int], facet: str, values: Sequence[str]) -> set[int]:
+        """Which of these records have one of these values of ``facet``."""
+        out: set[int] = set()
+        if not ids or not values:
+            return out
+        marks = ",".join(["%s"] * len(values))
+        with connection.cursor() as cur:
+            for chunk in _chunks(ids):
+                cur.execute(
+                    f"SELECT DISTINCT record_id FROM search_facet WHERE record_id IN "
+                    f"({_in(chunk)}) AND facet = %s AND value IN ({marks})",
+                    [facet, *values],
+                )
+                out.update(r[0] for r in cur.fetchall())
+        return out
+
+    def value_counts(
+        self, ids: Sequence[int], facets: Sequence[str] = ()
+    ) -> dict[str, dict[str, int]]:
+        """facet → value → number of these records with it (all facets, or only ``facets``),
+        counted in SQL on the covering index ``(record_id, facet, value)``."""
+        out: dict[str, dict[str, int]] = {}
+        if not ids:
+            return out
+        where, params = "", list(facets)
+        if facets:
+            where = f" AND facet IN ({','.join(['%s'] * len(facets))})"
+        with connection.cursor() as cur:
+            for chunk in _chunks(ids):
+                # Materialised: else SQLite scans the whole (facet, value, …) index to group
+                # in order, instead of seeking the candidates' rows.
+                cur.execute(
+                    f"WITH c AS MATERIALIZED (SELECT facet, value FROM search_facet WHERE "
+                    f"record_id IN ({_in(chunk)}){where}) "
+                    f"SELECT facet, value, COUNT(*) FROM c GROUP BY facet, value",
+                    params,
+                )
+                for facet, value, n in cur.fetchall():
+                    counts = out.setdefault(facet, {})
+                    counts[value] = counts.get(value, 0) + int(n)
+        return out
+
+    def dates(self, ids: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        with connection.cursor() as cur:
+            for chunk in _chunks(ids):
+                cur.execute(
+                    f"SELECT record_id, published_at FROM search_record "
+                    f"WHERE record_id IN ({_in(chunk)})"
+                )
+                out.update(cur.fetchall())
+        return out
+
     def with_values(self, values: Sequence[str], portal_id: int | None, limit: int) -> list[int]:
-        """Records tagged with any of these concept identifiers (newest first)."""
+        """Records tagged with any of these concept identifiers (newest first).
+
+        One index-ordered read of at most ``limit`` rows per (facet, value) on the covering
+        index ``(facet, value, published_at, record_id)``, merged: a concept tagged on 100,000
+        records costs no more than one tagged on 2,000."""
         if not values:
             return []
-        marks = ",".join(["%s"] * len(values))
-        sql = (
-            f"SELECT DISTINCT f.record_id, r.published_at FROM search_facet f JOIN search_record "
-            f"r ON r.record_id = f.record_id WHERE f.facet IN ('target', 'subject', 'country', "
-            f"'region') AND f.value IN ({marks})"
-        )
-        params: list[Any] = list(values)
-        if portal_id is not None:
-            sql += " AND r.portal_id = %s"
-            params.append(portal_id)
-        sql += " ORDER BY r.published_at DESC LIMIT %s"
-        params.append(limit)
+        pairs = [(f, v) for v in dict.fromkeys(values) for f in CONCEPT_FACETS]
+        best: dict[int, str] = {}
         with connection.cursor() as cur:
-            cur.execute(sql, params)
-            return [r[0] for r in cur.fetchall()]
+            for start in range(0, len(pairs), 100):  # SQLite allows 500 compound SELECTs
+                parts: list[str] = []
+                params: list[Any] = []
+                for i, (facet, value) in enumerate(pairs[start : start + 100]):
+                    if portal_id is None:
+                        parts.append(
+                            "SELECT * FROM (SELECT record_id, published_at FROM search_facet "
+                            "WHERE facet = %s AND value = %s ORDER BY published_at DESC "
+                            f"LIMIT %s) AS s{i}"
+                        )
+                        params += [facet, value, limit]
+                    else:
+                        parts.append(
+                            "SELECT * FROM (SELECT f.record_id, f.published_at FROM search_facet "
+                            "f JOIN search_record r ON r.record_id = f.record_id WHERE f.facet = "
+                            "%s AND f.value = %s AND r.portal_id = %s ORDER BY f.published_at "
+                            f"DESC LIMIT %s) AS s{i}"
+                        )
+                        params += [facet, value, portal_id, limit]
+                cur.execute(" UNION ALL ".join(parts), params)
+                for rid, published_at in cur.fetchall():
+                    best[rid] = max(published_at, best.get(rid, ""))
+        ordered = sorted(best, key=lambda rid: (best[rid], rid), reverse=True)
+        return ordered[:limit]
 
     def texts(self, ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
         out: dict[int, list[tuple[str, str, str]]] = {}
@@ -254,6 +398,7 @@ class SQLiteBackend(Backend):
         return [*super()._tables(suffix), f"search_fts{suffix}"]
 
     def _create_text(self, cur: Any, suffix: str, tag: str) -> None:
+        # id = record_id * 8 + language slot: the FTS5 rowid names its record.
         cur.execute(
             f"CREATE TABLE search_text{suffix} (id INTEGER PRIMARY KEY, record_id BIGINT NOT "
             f"NULL, lang VARCHAR(8) NOT NULL, title TEXT NOT NULL, body TEXT NOT NULL)"
@@ -265,22 +410,32 @@ class SQLiteBackend(Backend):
         )
 
     def _delete(self, cur: Any, suffix: str, ids: list[int]) -> None:
-        cur.execute(
-            f"DELETE FROM search_fts{suffix} WHERE rowid IN "
-            f"(SELECT id FROM search_text{suffix} WHERE record_id IN ({_in(ids)}))"
+        cur.executemany(
+            f"DELETE FROM search_fts{suffix} WHERE rowid BETWEEN %s AND %s",
+            [(rid * SLOTS, rid * SLOTS + SLOTS - 1) for rid in ids],
         )
         for table in super()._tables(suffix):
             cur.execute(f"DELETE FROM {table} WHERE record_id IN ({_in(ids)})")
 
+    def _copy_text(self, cur: Any) -> None:
+        slot = " ".join(f"WHEN '{lang}' THEN {i}" for lang, i in LANG_SLOT.items())
+        new_id = f"t.record_id * {SLOTS} + CASE t.lang {slot} ELSE {SLOTS - 1} END"
+        cur.execute(
+            f"INSERT INTO search_text_new (id, record_id, lang, title, body) SELECT {new_id}, "
+            f"t.record_id, t.lang, t.title, t.body FROM search_text t"
+        )
+        cur.execute(
+            f"INSERT INTO search_fts_new (rowid, title, body) SELECT {new_id}, f.title, f.body "
+            f"FROM search_text t JOIN search_fts f ON f.rowid = t.id"
+        )
+
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
-        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM search_text{suffix}")
-        next_id = int(cur.fetchone()[0]) + 1
         rows, folded = [], []
         for e in entries:
             for doc in e.docs:
-                rows.append((next_id, e.record_id, doc.lang, doc.title, doc.body))
-                folded.append((next_id, fold(doc.title), fold(doc.body)))
-                next_id += 1
+                text_id = e.record_id * SLOTS + LANG_SLOT.get(doc.lang, SLOTS - 1)
+                rows.append((text_id, e.record_id, doc.lang, doc.title, doc.body))
+                folded.append((text_id, fold(doc.title), fold_text(doc.body)))
         cur.executemany(
             f"INSERT INTO search_text{suffix} (id, record_id, lang, title, body) "
             f"VALUES (%s, %s, %s, %s, %s)",
@@ -304,20 +459,36 @@ class SQLiteBackend(Backend):
     def match(
         self, query: ParsedQuery, portal_id: int | None, limit: int, any_term: bool = False
     ) -> list[Hit]:
-        sql = (
-            "WITH m AS MATERIALIZED (SELECT rowid AS id, bm25(search_fts, 4.0, 1.0) AS s "
-            "FROM search_fts WHERE search_fts MATCH %s) "
-            "SELECT t.record_id, MIN(m.s) AS score FROM m JOIN search_text t ON t.id = m.id "
-        )
-        params: list[Any] = [self.expression(query, any_term)]
-        if portal_id is not None:
-            sql += "JOIN search_record r ON r.record_id = t.record_id WHERE r.portal_id = %s "
-            params.append(portal_id)
-        sql += "GROUP BY t.record_id ORDER BY score LIMIT %s"
-        params.append(limit)
+        """The best ``limit`` records by their best document's BM25.
+
+        FTS5's top-N sort over documents (as a bare ``ORDER BY rank LIMIT``), no join: a
+        record has at most one document per language, so the best ``limit × 6`` documents
+        hold the best ``limit`` records, each first met at its best document."""
+        expr = self.expression(query, any_term)
+        per_doc = limit * len(UN_LANGUAGES)
+        if portal_id is None:
+            sql = (
+                "SELECT rowid, bm25(search_fts, 4.0, 1.0) AS s FROM search_fts "
+                "WHERE search_fts MATCH %s ORDER BY s LIMIT %s"
+            )
+            params: list[Any] = [expr, per_doc]
+        else:
+            sql = (
+                f"SELECT m.id, m.s FROM (SELECT rowid AS id, bm25(search_fts, 4.0, 1.0) AS s "
+                f"FROM search_fts WHERE search_fts MATCH %s) AS m JOIN search_record r "
+                f"ON r.record_id = m.id / {SLOTS} WHERE r.portal_id = %s ORDER BY m.s LIMIT %s"
+            )
+            params = [expr, portal_id, per_doc]
+        out: dict[int, float] = {}
         with connection.cursor() as cur:
             cur.execute(sql, params)
-            return [(rid, -float(score)) for rid, score in cur.fetchall()]
+            for rowid, score in cur:  # rows converted only until `limit` records are seen
+                rid = rowid // SLOTS
+                if rid not in out:
+                    out[rid] = -float(score)
+                    if len(out) == limit:
+                        break
+        return list(out.items())
 
 
 class PostgresBackend(Backend):
@@ -336,12 +507,18 @@ class PostgresBackend(Backend):
         cur.execute(f"CREATE INDEX ix_stext_rec_{tag} ON search_text{suffix} (record_id)")
         cur.execute(f"CREATE INDEX ix_stext_tsv_{tag} ON search_text{suffix} USING GIN (tsv)")
 
+    def _copy_text(self, cur: Any) -> None:
+        cur.execute(
+            "INSERT INTO search_text_new (record_id, lang, cfg, title, body, tsv) "
+            "SELECT record_id, lang, cfg, title, body, tsv FROM search_text ORDER BY id"
+        )
+
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
         rows = []
         for e in entries:
             for doc in e.docs:
                 cfg = PG_CONFIGS.get(doc.lang, "simple")
-                folded = (cfg, fold(doc.title), cfg, fold(doc.body))
+                folded = (cfg, fold(doc.title), cfg, fold_text(doc.body))
                 rows.append((e.record_id, doc.lang, cfg, doc.title, doc.body, *folded))
         cur.executemany(
             f"INSERT INTO search_text{suffix} (record_id, lang, cfg, title, body, tsv) VALUES "
@@ -375,8 +552,11 @@ class PostgresBackend(Backend):
             params.append(q)
             ranks.append(f"WHEN '{cfg}'::regconfig THEN to_tsquery('{cfg}', %s)")
             rank_params.append(q)
+        # Documents by rank (a top-N sort, no GROUP BY over every match); each record is taken
+        # at its best document, and at most one document per language means the best
+        # limit × 6 documents hold the best limit records.
         sql = (
-            f"SELECT t.record_id, MAX(ts_rank(t.tsv, CASE t.cfg {' '.join(ranks)} END)) AS score "
+            f"SELECT t.record_id, ts_rank(t.tsv, CASE t.cfg {' '.join(ranks)} END) AS score "
             f"FROM search_text t "
         )
         where = " OR ".join(conds)
@@ -389,11 +569,17 @@ class PostgresBackend(Backend):
         else:
             sql += f"WHERE {where} "
             all_params = [*rank_params, *params]
-        sql += "GROUP BY t.record_id ORDER BY score DESC, t.record_id LIMIT %s"
-        all_params.append(limit)
+        sql += "ORDER BY score DESC, t.record_id LIMIT %s"
+        all_params.append(limit * len(UN_LANGUAGES))
+        out: dict[int, float] = {}
         with connection.cursor() as cur:
             cur.execute(sql, all_params)
-            return [(rid, float(score)) for rid, score in cur.fetchall()]
+            for rid, score in cur.fetchall():
+                if rid not in out:
+                    out[rid] = float(score)
+                    if len(out) == limit:
+                        break
+        return list(out.items())
 
 
 def get_backend() -> Backend:

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -24,7 +23,7 @@ from clearinghouse.portals.models import Portal
 from clearinghouse.records.i18n import LANGUAGE_AUTONYMS, UN_LANGUAGES, pick
 from clearinghouse.records.types import RECORD_TYPES
 from clearinghouse.search import highlight, semantic, thesaurus
-from clearinghouse.search.backends import get_backend
+from clearinghouse.search.backends import fold_text, get_backend
 from clearinghouse.search.documents import FACETS
 from clearinghouse.search.text import ParsedQuery, QueryError, parse_query
 
@@ -37,6 +36,7 @@ SEMANTIC_THRESHOLD = 0.30  # cosine below which a record is not "close"
 RRF_K = 60
 MAX_PAGE_SIZE = 100
 FACET_VALUES = 12
+FACET_BUDGET = 1000  # candidates whose facet values are counted exactly (see _counts)
 
 __all__ = ["FACETS", "MODES", "QueryError", "Results", "search"]
 
@@ -86,6 +86,7 @@ class Results:
     facets: list[Facet] = field(default_factory=list)
     concepts: list[tuple[str, str]] = field(default_factory=list)  # expanded: (id, label)
     semantic_available: bool = False
+    facets_approximate: bool = False  # counts estimated from the best FACET_BUDGET records
 
 
 def rrf(*rankings: Sequence[int], k: int = RRF_K) -> list[int]:
@@ -120,6 +121,28 @@ def closest(
     vector = semantic.encode([text])[0]
     allowed = None if portal_id is None else get_backend().scope_ids(portal_id)
     return semantic.nearest(vector, allowed, limit, threshold)
+
+
+def _counts(
+    backend: Any, ids: list[int], facet: str | None = None
+) -> tuple[dict[str, dict[str, int]], bool]:
+    """Facet value counts over ``ids``: exact up to ``FACET_BUDGET`` records; beyond, counted
+    on the best ``FACET_BUDGET`` and scaled to ``len(ids)`` (two significant digits), so a
+    very broad query costs no more than a narrow one. Returns (counts, approximate)."""
+    if len(ids) <= FACET_BUDGET:
+        return backend.value_counts(ids, [facet] if facet else []), False
+    sample = backend.value_counts(ids[:FACET_BUDGET], [facet] if facet else [])
+    scale = len(ids) / FACET_BUDGET
+    return {
+        name: {v: _round2(n * scale) for v, n in values.items()} for name, values in sample.items()
+    }, True
+
+
+def _round2(x: float) -> int:
+    """``x`` to two significant digits (1234 → 1200), at least 1."""
+    n = max(1, round(x))
+    digits = len(str(n))
+    return n if digits <= 2 else round(n, 2 - digits)
 
 
 def _facet_label(name: str, value: str, language: str, portals: dict[int | str, Any]) -> str:
@@ -177,34 +200,34 @@ def search(
         sem_ranked = [rid for rid, _sim in near]
         ranked = sem_ranked if effective == "semantic" else rrf(ranked, sem_ranked)
 
-    facet_rows = backend.facets(ranked)
-    # Every indexed record has facet rows: this also drops stale vectors of removed records.
-    ranked = [rid for rid in ranked if rid in facet_rows]
+    if similarity:  # vectors may outlive their record: keep indexed records only
+        indexed = backend.indexed(list(similarity))
+        ranked = [rid for rid in ranked if rid in indexed or rid not in similarity]
 
-    # One pass: a record counts for facet F when it passes every selected filter but F's own.
-    active = {name: set(sel) for name, sel in filters.items() if sel}
-    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-    selected: list[int] = []
-    for rid in ranked:
-        rows = facet_rows[rid]
-        fails = [
-            name for name, sel in active.items() if not any(f == name and v in sel for f, v in rows)
-        ]
-        if not fails:
-            selected.append(rid)
-            for f, v in rows:
-                counts[f][v] += 1
-        elif len(fails) == 1:
-            only = fails[0]
-            for f, v in rows:
-                if f == only:
-                    counts[f][v] += 1
+    # Filters over every candidate; facet counts in SQL over the best FACET_BUDGET of them
+    # (beyond, counts are scaled and marked "about"). A record counts for facet F when it
+    # passes every selected filter but F's own.
+    active = {name: sorted(set(sel)) for name, sel in filters.items() if sel}
+    passing = {name: backend.having(ranked, name, sel) for name, sel in active.items()}
+    selected = (
+        [rid for rid in ranked if all(rid in ok for ok in passing.values())]
+        if passing
+        else list(ranked)
+    )
+    counts, approximate = _counts(backend, selected)
+    for name in active:
+        others = [ok for other, ok in passing.items() if other != name]
+        pool = [rid for rid in ranked if all(rid in ok for ok in others)]
+        own, approx = _counts(backend, pool, name)
+        counts[name] = own.get(name, {})
+        approximate = approximate or approx
 
     facets: list[Facet] = []
     portals: dict[int | str, Any] = {p.code: p for p in Portal.objects.all()}
     for name in FACETS:
         chosen = set(filters.get(name, []))
-        top = [v for v, _n in counts[name].most_common(FACET_VALUES)]
+        values = counts.get(name, {})
+        top = sorted(values, key=lambda v: (-values[v], v))[:FACET_VALUES]
         top += [v for v in chosen if v not in top]
         if name == "year":
             top.sort(reverse=True)
@@ -213,7 +236,7 @@ def search(
                 name,
                 [
                     FacetValue(
-                        v, _facet_label(name, v, language, portals), counts[name][v], v in chosen
+                        v, _facet_label(name, v, language, portals), values.get(v, 0), v in chosen
                     )
                     for v in top
                 ],
@@ -221,15 +244,14 @@ def search(
         )
 
     position = {rid: i for i, rid in enumerate(selected)}
-    meta = backend.records(selected) if sort == "date" else {}
     if sort == "date":
-        selected.sort(key=lambda rid: (meta[rid]["published_at"], -position[rid]), reverse=True)
+        dates = backend.dates(selected)
+        selected.sort(key=lambda rid: (dates.get(rid, ""), -position[rid]), reverse=True)
     total = len(selected)
     pages = max(1, math.ceil(total / page_size))
     page = max(1, min(int(page), pages))
     on_page = selected[(page - 1) * page_size : page * page_size]
-    if sort != "date":
-        meta = backend.records(on_page)
+    meta = backend.records(on_page)
     texts = backend.texts(on_page)
 
     th = thesaurus.get()
@@ -249,6 +271,7 @@ def search(
         ]
         + [(c, th.label(c, language)) for c in concepts if th.scheme.get(c) == "countries"][:5],
         semantic_available=has_model,
+        facets_approximate=approximate,
     )
     for rid in on_page:
         info = meta.get(rid)
@@ -295,5 +318,15 @@ def _best_doc(
     ranked = [language, *UN_LANGUAGES]
     order = {lang: ranked.index(lang) for lang in ranked}  # first position wins
     docs = sorted(docs, key=lambda d: order.get(d[0], 9))
-    body = next((d for d in docs if matcher.matches(d[2])), None)
+    body = next((d for d in docs if _may_match(d[2], matcher) and matcher.matches(d[2])), None)
     return body or next((d for d in docs if matcher.matches(d[1])), docs[0])
+
+
+def _may_match(text: str, matcher: highlight.Matcher) -> bool:
+    """A cheap necessary condition for ``matcher.matches``: a word matches a query term only
+    if its folded form contains the term's first three letters (``text.same_word``); the
+    folding of the body's label lines is memoised by the backend."""
+    if matcher.cjk:
+        return True
+    folded = fold_text(text)
+    return any(t[:3] in folded for t in matcher.terms)

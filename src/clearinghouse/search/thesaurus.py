@@ -6,6 +6,7 @@ loaded in two queries and kept for ``TTL`` seconds, or until :func:`invalidate`.
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -28,6 +29,7 @@ class Thesaurus:
     label_words: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     word_index: dict[str, set[int]] = field(default_factory=dict)
     loaded_at: float = 0.0
+    _sorted_words: list[str] | None = field(default=None, repr=False)
 
     def label(self, identifier: str, language: str) -> str:
         from clearinghouse.records.i18n import pick
@@ -63,9 +65,9 @@ class Thesaurus:
         labels: set[int] | None = None
         for w in dict.fromkeys(words):
             hits: set[int] = set()
-            for word, indices in self.word_index.items():
+            for word in self._candidates(w):
                 if same_word(w, word):
-                    hits |= indices
+                    hits |= self.word_index[word]
             labels = hits if labels is None else labels & hits
             if not labels:
                 return []
@@ -75,6 +77,19 @@ class Thesaurus:
             if ident not in found:
                 found.append(ident)
         return found
+
+    def _candidates(self, w: str) -> list[str]:
+        """Label words that can be ``same_word`` as ``w``: those sharing its first three
+        characters (a necessary condition), found by bisection in the sorted words."""
+        if self._sorted_words is None or len(self._sorted_words) != len(self.word_index):
+            self._sorted_words = sorted(self.word_index)
+        if len(w) < 3:
+            return [w] if w in self.word_index else []
+        prefix = w[:3]
+        words = self._sorted_words
+        start = bisect_left(words, prefix)
+        end = bisect_left(words, prefix + "\U0010ffff")
+        return words[start:end]
 
     def expand(self, terms: list[str]) -> list[str]:
         """Matched concepts first, then everything narrower (a region → its countries; a goal

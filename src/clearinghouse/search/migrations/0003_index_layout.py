@@ -1,0 +1,25 @@
+"""Search index layout for a million records: ``search_facet.published_at`` with covering
+indexes, and on SQLite text ids that name their record (see ``search.backends``). An index of
+the earlier layout is copied into the new one in SQL (no record is re-parsed)."""
+
+from django.db import migrations
+
+
+def upgrade_index(apps, schema_editor):
+    from clearinghouse.search.backends import LIVE, SHADOW, get_backend
+
+    backend = get_backend()
+    if not backend.table_exists("search_record"):
+        backend.create(LIVE)
+    elif backend.outdated():
+        backend.upgrade()
+    else:
+        return
+    if backend.table_exists("search_record_new"):  # a rebuild of the old layout in progress
+        backend.drop(SHADOW)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("search", "0002_saved_search")]
+
+    operations = [migrations.RunPython(upgrade_index, migrations.RunPython.noop)]
