@@ -83,25 +83,29 @@ def serve(port: int) -> None:
     server.serve_forever()
 
 
-def harvest(full: bool, pause_dir: str) -> dict[str, Any]:
+def harvest(full: bool, pause_dir: str, timeout: float = 0) -> dict[str, Any]:
     """Harvest the central deployment's source. With ``pause_dir``: after the first page is
-    committed, write ``paused`` there and wait for ``go`` before asking for the next page."""
+    committed, write ``paused`` there and wait for ``go`` (the next page may already be on its
+    way: the harvester fetches it while it imports the current one)."""
     from clearinghouse.federation.harvest import Harvester, http_get
-    from clearinghouse.federation.models import HarvestSource
+    from clearinghouse.federation.models import HarvestJob, HarvestSource
 
     def fetch(url: str, params: Mapping[str, str]) -> bytes:
-        if pause_dir and "resumptionToken" in params:
-            marker = Path(pause_dir)
-            if not (marker / "paused").exists():
-                (marker / "paused").write_text("1")
-                deadline = time.monotonic() + 30
-                while not (marker / "go").exists() and time.monotonic() < deadline:
-                    time.sleep(0.02)
         return http_get(url, params, timeout=10)
+
+    def on_page(job: HarvestJob) -> None:
+        marker = Path(pause_dir)
+        if pause_dir and not (marker / "paused").exists():
+            (marker / "paused").write_text("1")
+            deadline = time.monotonic() + 30
+            while not (marker / "go").exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
 
     source = HarvestSource.objects.get()
     started = time.perf_counter()
-    job = Harvester(fetch=fetch, retries=1, backoff_s=0.1).harvest(source, full=full)
+    job = Harvester(
+        fetch=fetch, retries=1, backoff_s=0.1, on_page=on_page, timeout_s=timeout or None
+    ).harvest(source, full=full)
     return {
         "seconds": time.perf_counter() - started,
         "status": job.status,
@@ -281,6 +285,7 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--pause-dir", default="")
+    parser.add_argument("--timeout", type=float, default=0)
     parser.add_argument("--edit", type=int, default=0)
     parser.add_argument("--delete", type=int, default=0)
     parser.add_argument("--add", type=int, default=0)
@@ -292,7 +297,7 @@ def main() -> None:
     if args.action == "setup":
         result = setup(args.arg, args.records, args.source)
     elif args.action == "harvest":
-        result = harvest(args.full, args.pause_dir)
+        result = harvest(args.full, args.pause_dir, args.timeout)
     elif args.action == "edit":
         result = edit(args.edit, args.delete, args.add)
     else:

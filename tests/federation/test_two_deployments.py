@@ -50,8 +50,10 @@ def test_harvest_between_two_deployments_survives_a_dead_source(tmp_path: Path) 
         _, err = harvest.communicate(timeout=30)
         assert harvest.returncode == 0, err[-3000:]
         state = central.run("dump")
-        assert state["jobs"] == [{"status": "interrupted", "pages": 1, "token": True}]
-        assert len(state["records"]) == state["harvested"] == 500
+        # The second page may have been fetched (pipelined) before the server died.
+        [job] = state["jobs"]
+        assert job["status"] == "interrupted" and job["token"] and job["pages"] in (1, 2)
+        assert len(state["records"]) == state["harvested"] == 500 * job["pages"]
         assert state["doubled"] == 0
 
         # (b) The source is back: the same job resumes from its token and completes.
