@@ -1,5 +1,7 @@
-"""OAI-PMH sets: ``schema:<type>``, ``country:<iso2>``, ``target:<GBF-TARGET-nn>`` and their
-three parents (``schema``, ``country``, ``target``).
+"""OAI-PMH sets: ``schema:<type>``, ``country:<iso2>``, ``target:<GBF-TARGET-nn>``, their
+three parents (``schema``, ``country``, ``target``), and ``reference``: the reference records
+(of a type that is not national, owned by no country), which national portals pull from the
+central one.
 
 Target memberships are read from the published document and kept in ``SetMembership``; the
 index is brought up to date lazily, before every list request, for the records whose
@@ -23,6 +25,13 @@ SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 TARGET_FIELDS = ("gbfTargets", "globalTargetAlignment")
 TARGET_PREFIX = "GBF-TARGET-"
 _CHUNK = 1000
+REFERENCE = "reference"
+NATIONAL_TYPES = sorted(schema for schema, t in RECORD_TYPES.items() if t.national)
+
+
+def is_reference(schema: str, government: str) -> bool:
+    """A reference record: not owned by a country, of a type that is not national."""
+    return not government and schema in RECORD_TYPES and not RECORD_TYPES[schema].national
 
 
 def targets_of(document: Any) -> list[str]:
@@ -94,6 +103,8 @@ def specs_for(schema: str, government: str, targets: Iterable[str]) -> list[str]
     if government:
         specs.append(f"country:{government}")
     specs.extend(targets)
+    if is_reference(schema, government):
+        specs.append(REFERENCE)
     return specs
 
 
@@ -101,6 +112,8 @@ def filter_q(spec: str) -> Q | None:
     """A filter on ``Record`` for a set, or None when no such set can exist."""
     if not SET_SPEC.match(spec):
         return None
+    if spec == REFERENCE:
+        return Q(government="") & ~Q(schema__in=NATIONAL_TYPES)
     head, _, rest = spec.partition(":")
     if ":" in rest:
         return None
@@ -153,4 +166,5 @@ def all_sets(portal: Portal) -> list[tuple[str, str]]:
         scheme__identifier="gbf-targets", identifier__startswith=TARGET_PREFIX
     ).values_list("identifier", "pref_labels"):
         sets.append((f"target:{ident}", f"{ident}: {(names or {}).get(language) or ident}"))
+    sets.append((REFERENCE, "Reference records (not owned by a country)"))
     return sets
