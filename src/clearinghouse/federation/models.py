@@ -133,6 +133,10 @@ class HarvestJob(models.Model):
     def duration(self) -> dt.timedelta:
         return (self.finished_at or timezone.now()) - self.started_at
 
+    @property
+    def duration_seconds(self) -> int:
+        return max(0, round(self.duration.total_seconds()))
+
 
 class HarvestedRecord(models.Model):
     """Provenance of one remote record: where it came from and which local record holds it."""
