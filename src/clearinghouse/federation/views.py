@@ -181,7 +181,7 @@ def harvest_run(request: HttpRequest, pk: int) -> HttpResponse:
         )
         AuditEntry.objects.create(
             portal=source.portal,
-            user=request.user,
+            user=request.user,  # type: ignore[misc]
             action="harvest.request",
             target=str(source.pk),
             details={"source": source.base_url, "full": full},
