@@ -79,9 +79,10 @@ def main() -> None:
                 for suffix in ("-wal", "-shm"):
                     Path(f"{database}{suffix}").unlink(missing_ok=True)
                 shutil.copyfile(pristine, database)
-            wall = time.perf_counter()
+            wall, served = time.perf_counter(), national.server_cpu_seconds()
             job = central.run("harvest", *extra, timeout=1800)
             wall = time.perf_counter() - wall
+            served = national.server_cpu_seconds() - served
             assert job["status"] == "done", job["error"]
             read = job["created"] + job["updated"] + job["unchanged"] + job["deleted"]
             rate = f"{read / job['seconds']:,.0f} records/s" if read else "—"
@@ -91,6 +92,7 @@ def main() -> None:
                 f"{label:30} {job['seconds']:7.2f} s ({wall:.2f} s with process start), "
                 f"{job['pages']} pages, {read} records read, {job['created']} created: {rate}"
                 + (f", from={job['from']}" if job["from"] else "")
+                + f"; CPU: harvester {job['cpu_seconds']:.1f} s, source's server {served:.1f} s"
             )
         if len(rates) > 1:
             print(

@@ -102,12 +102,13 @@ def harvest(full: bool, pause_dir: str, timeout: float = 0) -> dict[str, Any]:
                 time.sleep(0.02)
 
     source = HarvestSource.objects.get()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     job = Harvester(
         fetch=fetch, retries=1, backoff_s=0.1, on_page=on_page, timeout_s=timeout or None
     ).harvest(source, full=full)
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
         "status": job.status,
         "error": job.error,
         "pages": job.pages,
@@ -267,6 +268,12 @@ class Deployment:
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError(f"the server on port {self.port} did not answer in {timeout} s")
+
+    def server_cpu_seconds(self) -> float:
+        """CPU time (user and system) the server process has used so far (Linux)."""
+        assert self.server is not None
+        fields = Path(f"/proc/{self.server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         """Kill the server at once (no clean shutdown: connections drop)."""

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q
 
 from clearinghouse.federation.models import SetIndex, SetMembership
 from clearinghouse.portals.models import Portal
@@ -54,8 +54,25 @@ def published_records(portal: Portal) -> Any:
     return Record.objects.filter(portal=portal, published__isnull=False)
 
 
+# Per process: the (count, newest datestamp) of each portal's published records and the size of
+# the whole index when the portal's index was last found complete. A publication or deletion
+# moves ``updated_at`` to "now" (the newest datestamp changes), a new record changes the count,
+# and index rows written or removed elsewhere change the size: while none moved, nothing can be
+# stale and the anti-join is skipped (three cheap aggregates instead of a join over every
+# record, per list request). Another process's cache may be older: it then checks in full.
+_CLEAN: dict[int, tuple[int, Any, int]] = {}
+
+
+def _fingerprint(portal: Portal) -> tuple[int, Any, int]:
+    found = published_records(portal).aggregate(n=Count("id"), newest=Max("updated_at"))
+    return int(found["n"]), found["newest"], SetIndex.objects.count()
+
+
 def refresh(portal: Portal) -> int:
     """Index the target sets of records published or deleted since they were last indexed."""
+    fingerprint = _fingerprint(portal)
+    if _CLEAN.get(portal.pk) == fingerprint:
+        return 0
     stale = list(
         published_records(portal)
         .exclude(oai_index__datestamp=F("updated_at"))
@@ -80,10 +97,16 @@ def refresh(portal: Portal) -> int:
                 ],
                 ignore_conflicts=True,
             )
-            SetIndex.objects.bulk_create(
-                [SetIndex(record_id=rid, datestamp=stamp) for rid, stamp, _ in rows],
-                ignore_conflicts=True,
-            )
+            # The datestamps straight from the rows (no model instances).
+            placeholders = ", ".join(["%s"] * len(chunk))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {SetIndex._meta.db_table} (record_id, datestamp) "
+                    f"SELECT id, updated_at FROM {Record._meta.db_table} "
+                    f"WHERE id IN ({placeholders})",
+                    chunk,
+                )
+    _CLEAN[portal.pk] = fingerprint if not stale else _fingerprint(portal)
     return len(stale)
 
 
