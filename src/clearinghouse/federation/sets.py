@@ -54,29 +54,28 @@ def published_records(portal: Portal) -> Any:
     return Record.objects.filter(portal=portal, published__isnull=False)
 
 
-# Per process: the (count, newest datestamp) of each portal's published records and the size of
-# the whole index when the portal's index was last found complete. A publication or deletion
-# moves ``updated_at`` to "now" (the newest datestamp changes), a new record changes the count,
-# and index rows written or removed elsewhere change the size: while none moved, nothing can be
-# stale and the anti-join is skipped (three cheap aggregates instead of a join over every
-# record, per list request). Another process's cache may be older: it then checks in full.
-_CLEAN: dict[int, tuple[int, Any, int]] = {}
+# Per process: a fingerprint of each portal's records and of the index when the portal's index
+# was last found complete: the newest id and the newest datestamp of the portal's records, the
+# newest indexed record. A new record raises the newest id, a publication or deletion moves its
+# ``updated_at`` to "now" (the newest datestamp), index rows written or removed elsewhere change
+# the last one: while none moved, nothing can be stale and the anti-join is skipped. The three
+# are index seeks (O(log n)): a count over the portal's records on every page was itself linear.
+# Another process's cache may be older: it then checks in full.
+_CLEAN: dict[int, tuple[Any, Any, Any]] = {}
 
 
-def _fingerprint(portal: Portal) -> tuple[int, Any, int]:
-    """(count, newest datestamp) of the portal's published records, size of the index: one
-    query on indexes only."""
+def _fingerprint(portal: Portal) -> tuple[Any, Any, Any]:
     qn = connection.ops.quote_name
+    records = qn(Record._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*), MAX({qn('updated_at')}), "
-            f"(SELECT COUNT(*) FROM {qn(SetIndex._meta.db_table)}) "
-            f"FROM {qn(Record._meta.db_table)} "
-            f"WHERE {qn('portal_id')} = %s AND {qn('published_id')} IS NOT NULL",
-            [portal.pk],
+            f"SELECT (SELECT MAX({qn('id')}) FROM {records} WHERE {qn('portal_id')} = %s), "
+            f"(SELECT MAX({qn('updated_at')}) FROM {records} WHERE {qn('portal_id')} = %s), "
+            f"(SELECT MAX({qn('record_id')}) FROM {qn(SetIndex._meta.db_table)})",
+            [portal.pk, portal.pk],
         )
-        n, newest, size = cursor.fetchone()
-    return int(n), newest, int(size)
+        row = cursor.fetchone()
+    return row[0], row[1], row[2]
 
 
 def refresh(portal: Portal) -> int:
@@ -117,10 +116,13 @@ def refresh(portal: Portal) -> int:
                     f"WHERE id IN ({placeholders})",
                     chunk,
                 )
-    # Count and newest datestamp as taken before the check: a record published during it
-    # changes the next fingerprint, so it is never skipped. The index size as it is now.
-    n, newest, size = fingerprint
-    _CLEAN[portal.pk] = (n, newest, SetIndex.objects.count() if stale else size)
+    # Newest id and datestamp as taken before the check: a record published during it changes
+    # the next fingerprint, so it is never skipped. The index as it is now.
+    last, newest, indexed = fingerprint
+    if stale:
+        indexed = SetIndex.objects.order_by("-record_id").values_list("record_id", flat=True)[:1]
+        indexed = next(iter(indexed), None)
+    _CLEAN[portal.pk] = (last, newest, indexed)
     return len(stale)
 
 
