@@ -5,6 +5,7 @@ that deployment's environment (``CLEARINGHOUSE_DATA_DIR``, ``DATABASE_URL``, ``S
     python -m tests.federation.deployment setup central --source http://127.0.0.1:8001/oai
     python -m tests.federation.deployment serve 8001
     python -m tests.federation.deployment harvest [--full] [--pause-dir DIR]
+    python -m tests.federation.deployment due
     python -m tests.federation.deployment edit --edit 3 --delete 2 --add 1
     python -m tests.federation.deployment dump
 
@@ -120,6 +121,21 @@ def harvest(full: bool, pause_dir: str, timeout: float = 0) -> dict[str, Any]:
         "token": bool(job.resumption_token),
         "from": job.from_arg,
     }
+
+
+def due() -> dict[str, Any]:
+    """``clearinghouse harvest --due`` as cron calls it (the source is scheduled first)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from clearinghouse.federation.models import HarvestSource
+
+    HarvestSource.objects.filter(scheduled=False).update(scheduled=True)
+    out = StringIO()
+    started = time.perf_counter()
+    call_command("harvest", due=True, stdout=out, stderr=StringIO())
+    return {"output": out.getvalue(), "seconds": time.perf_counter() - started}
 
 
 def edit(edits: int, deletes: int, adds: int) -> dict[str, Any]:
@@ -285,7 +301,7 @@ class Deployment:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("action", choices=["setup", "serve", "harvest", "edit", "dump"])
+    parser.add_argument("action", choices=["setup", "serve", "harvest", "due", "edit", "dump"])
     parser.add_argument("arg", nargs="?", default="")
     parser.add_argument("--records", type=int, default=0)
     parser.add_argument("--source", default="")
@@ -305,6 +321,8 @@ def main() -> None:
         result = setup(args.arg, args.records, args.source)
     elif args.action == "harvest":
         result = harvest(args.full, args.pause_dir, args.timeout)
+    elif args.action == "due":
+        result = due()
     elif args.action == "edit":
         result = edit(args.edit, args.delete, args.add)
     else:
