@@ -184,3 +184,32 @@ def test_the_command_shows_a_progress_bar(server: FixtureServer, central: Any) -
     assert lines[0].startswith(f"{source.pk} bar: [")
     assert "/8 records" in lines[0]  # completeListSize announced by the source
     assert "4 pages" in lines[-1] and "records/s" in lines[-1]
+
+
+def test_the_job_of_a_process_that_died_is_resumed_under_the_lease(
+    server: FixtureServer, central: Any
+) -> None:
+    """A harvesting process killed mid-way leaves its job "running" with the token of its last
+    committed page and its lease to run out: the next run resumes that job from the token."""
+    source = _source(server, central, "killed", scheduled=True)
+    died = HarvestJob.objects.create(
+        source=source, status=JobStatus.RUNNING, resumption_token="ListRecords3.xml", pages=2
+    )
+    HarvestSource.objects.filter(pk=source.pk).update(
+        lease_owner="dead-host:1:x", lease_until=timezone.now() - dt.timedelta(seconds=1)
+    )
+    server.requests.clear()
+    assert "killed: done, 4 pages" in _run(due=True)
+    assert server.requests[0] == {"verb": "ListRecords", "resumptionToken": "ListRecords3.xml"}
+    assert list(source.jobs.values_list("pk", "status")) == [(died.pk, JobStatus.DONE)]
+
+
+def test_a_job_that_died_before_its_first_page_is_closed_and_started_again(
+    server: FixtureServer, central: Any
+) -> None:
+    source = _source(server, central, "early", scheduled=True)
+    died = HarvestJob.objects.create(source=source, status=JobStatus.RUNNING)
+    assert "early: done, 4 pages" in _run(due=True)
+    died.refresh_from_db()
+    assert died.status == JobStatus.INTERRUPTED and "stopped" in died.error
+    assert source.jobs.count() == 2

@@ -153,6 +153,9 @@ class Harvester:
     on_page: Callable[[HarvestJob], None] | None = None
     # Fetch the next page while the current one is imported.
     pipeline: bool = True
+    # A job left "running" is one whose process died: resume it (only under the source's
+    # lease, which ``run_source`` holds).
+    stale_running: bool = False
 
     def get(self, url: str, params: Mapping[str, str]) -> Any:
         """One OAI request, retried on network failures; returns the parsed root element."""
@@ -173,6 +176,12 @@ class Harvester:
             time.monotonic() + self.timeout_s if self.timeout_s and self.timeout_s > 0 else None
         )
         last = source.jobs.first()
+        if self.stale_running and last is not None and last.status == JobStatus.RUNNING:
+            # Its process died (the caller holds the source's lease, so none runs it now).
+            if not last.resumption_token or full:
+                _finish(last, JobStatus.INTERRUPTED, "The harvesting process stopped.")
+            else:
+                last.status = JobStatus.INTERRUPTED
         if not full and last is not None and last.status in RESUMABLE and last.resumption_token:
             job = last
             job.status = JobStatus.RUNNING
@@ -933,7 +942,7 @@ def run_source(
         )
         limit = source.timeout_minutes * 60 if source.timeout_minutes else None
         options.setdefault("timeout_s", limit)
-        harvester = Harvester(on_page=page_done, **options)
+        harvester = Harvester(on_page=page_done, stale_running=True, **options)
         job = harvester.harvest(source, full=full)
     finally:
         now = timezone.now()
