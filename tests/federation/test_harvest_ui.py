@@ -151,3 +151,19 @@ def test_status_page_in_every_language(central: Any, harvested: Any, lang: str) 
     assert f'lang="{lang}"' in page
     assert ('dir="rtl"' in page) == (lang == "ar")
     assert "Benin portal" in page
+
+
+def test_a_job_whose_process_died_is_shown_as_such(central: Any, harvested: Any) -> None:
+    HarvestJob.objects.create(
+        source=harvested, status=JobStatus.RUNNING, resumption_token="ListRecords3.xml", pages=2
+    )
+    manager = make_user(central, Role.MANAGER)
+    page = web(HOST, manager).get("/en/harvest/").content.decode()
+    assert "its process stopped: the next run resumes it" in page
+    # While a process holds the lease, the job is simply running.
+    HarvestSource.objects.filter(pk=harvested.pk).update(
+        lease_owner="here", lease_until=timezone.now() + dt.timedelta(minutes=5)
+    )
+    page = web(HOST, manager).get("/en/harvest/").content.decode()
+    assert "Running" in page and "its process stopped" not in page
+    assert "Running now" in page  # and no run-now button
