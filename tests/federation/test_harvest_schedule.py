@@ -173,6 +173,11 @@ def test_schedule_options_and_their_errors(server: FixtureServer, central: Any) 
         _run(str(source.pk), every="0h", no_run=True)
     with pytest.raises(CommandError, match="No harvest source with id 999"):
         _run("999", every="1d", no_run=True)
+    with pytest.raises(CommandError, match="--add: 'ftp://x/oai' is not an http"):
+        _run(add="ftp://x/oai", portal="central")
+    with pytest.raises(CommandError, match="--add needs --portal CODE"):
+        _run(add=server.url + "?other", portal="nowhere")
+    assert HarvestSource.objects.count() == 1
 
 
 def test_the_command_shows_a_progress_bar(server: FixtureServer, central: Any) -> None:

@@ -3,7 +3,9 @@ import sys
 import time
 from typing import Any, TextIO
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
 from clearinghouse.federation.harvest import due_sources, run_source
@@ -107,6 +109,13 @@ class Command(BaseCommand):
             else None
         )
         if opts["add"]:
+            try:
+                URLValidator(schemes=["http", "https"])(opts["add"])
+            except ValidationError:
+                raise CommandError(
+                    _("--add: %(value)r is not an http(s) URL of an OAI-PMH endpoint.")
+                    % {"value": opts["add"]}
+                ) from None
             portal = Portal.objects.filter(code=opts["portal"] or "").first()
             if portal is None:
                 raise CommandError(_("--add needs --portal CODE of an existing portal"))
