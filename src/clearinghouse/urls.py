@@ -18,6 +18,7 @@ urlpatterns = [
         path("", include("clearinghouse.web.urls")),
         path("vocab/", include(vocab.browser)),
         path("cooperation/", include("clearinghouse.cooperation.urls")),
+        path("harvest/", include("clearinghouse.federation.ui_urls")),
         path("", include("clearinghouse.search.urls")),
         prefix_default_language=True,
     ),

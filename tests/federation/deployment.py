@@ -5,6 +5,7 @@ that deployment's environment (``CLEARINGHOUSE_DATA_DIR``, ``DATABASE_URL``, ``S
     python -m tests.federation.deployment setup central --source http://127.0.0.1:8001/oai
     python -m tests.federation.deployment serve 8001
     python -m tests.federation.deployment harvest [--full] [--pause-dir DIR]
+    python -m tests.federation.deployment due
     python -m tests.federation.deployment edit --edit 3 --delete 2 --add 1
     python -m tests.federation.deployment dump
 
@@ -83,27 +84,32 @@ def serve(port: int) -> None:
     server.serve_forever()
 
 
-def harvest(full: bool, pause_dir: str) -> dict[str, Any]:
+def harvest(full: bool, pause_dir: str, timeout: float = 0) -> dict[str, Any]:
     """Harvest the central deployment's source. With ``pause_dir``: after the first page is
-    committed, write ``paused`` there and wait for ``go`` before asking for the next page."""
+    committed, write ``paused`` there and wait for ``go`` (the next page may already be on its
+    way: the harvester fetches it while it imports the current one)."""
     from clearinghouse.federation.harvest import Harvester, http_get
-    from clearinghouse.federation.models import HarvestSource
+    from clearinghouse.federation.models import HarvestJob, HarvestSource
 
     def fetch(url: str, params: Mapping[str, str]) -> bytes:
-        if pause_dir and "resumptionToken" in params:
-            marker = Path(pause_dir)
-            if not (marker / "paused").exists():
-                (marker / "paused").write_text("1")
-                deadline = time.monotonic() + 30
-                while not (marker / "go").exists() and time.monotonic() < deadline:
-                    time.sleep(0.02)
         return http_get(url, params, timeout=10)
 
+    def on_page(job: HarvestJob) -> None:
+        marker = Path(pause_dir)
+        if pause_dir and not (marker / "paused").exists():
+            (marker / "paused").write_text("1")
+            deadline = time.monotonic() + 30
+            while not (marker / "go").exists() and time.monotonic() < deadline:
+                time.sleep(0.02)
+
     source = HarvestSource.objects.get()
-    started = time.perf_counter()
-    job = Harvester(fetch=fetch, retries=1, backoff_s=0.1).harvest(source, full=full)
+    started, cpu = time.perf_counter(), time.process_time()
+    job = Harvester(
+        fetch=fetch, retries=1, backoff_s=0.1, on_page=on_page, timeout_s=timeout or None
+    ).harvest(source, full=full)
     return {
         "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
         "status": job.status,
         "error": job.error,
         "pages": job.pages,
@@ -115,6 +121,21 @@ def harvest(full: bool, pause_dir: str) -> dict[str, Any]:
         "token": bool(job.resumption_token),
         "from": job.from_arg,
     }
+
+
+def due() -> dict[str, Any]:
+    """``clearinghouse harvest --due`` as cron calls it (the source is scheduled first)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from clearinghouse.federation.models import HarvestSource
+
+    HarvestSource.objects.filter(scheduled=False).update(scheduled=True)
+    out = StringIO()
+    started = time.perf_counter()
+    call_command("harvest", due=True, stdout=out, stderr=StringIO())
+    return {"output": out.getvalue(), "seconds": time.perf_counter() - started}
 
 
 def edit(edits: int, deletes: int, adds: int) -> dict[str, Any]:
@@ -264,6 +285,12 @@ class Deployment:
                 time.sleep(0.05)
         raise RuntimeError(f"the server on port {self.port} did not answer in {timeout} s")
 
+    def server_cpu_seconds(self) -> float:
+        """CPU time (user and system) the server process has used so far (Linux)."""
+        assert self.server is not None
+        fields = Path(f"/proc/{self.server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         """Kill the server at once (no clean shutdown: connections drop)."""
         if self.server is not None and self.server.poll() is None:
@@ -274,13 +301,14 @@ class Deployment:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("action", choices=["setup", "serve", "harvest", "edit", "dump"])
+    parser.add_argument("action", choices=["setup", "serve", "harvest", "due", "edit", "dump"])
     parser.add_argument("arg", nargs="?", default="")
     parser.add_argument("--records", type=int, default=0)
     parser.add_argument("--source", default="")
     parser.add_argument("--page-size", type=int, default=500)
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--pause-dir", default="")
+    parser.add_argument("--timeout", type=float, default=0)
     parser.add_argument("--edit", type=int, default=0)
     parser.add_argument("--delete", type=int, default=0)
     parser.add_argument("--add", type=int, default=0)
@@ -292,7 +320,9 @@ def main() -> None:
     if args.action == "setup":
         result = setup(args.arg, args.records, args.source)
     elif args.action == "harvest":
-        result = harvest(args.full, args.pause_dir)
+        result = harvest(args.full, args.pause_dir, args.timeout)
+    elif args.action == "due":
+        result = due()
     elif args.action == "edit":
         result = edit(args.edit, args.delete, args.add)
     else:

@@ -5,8 +5,20 @@ from clearinghouse.federation.models import HarvestedRecord, HarvestJob, Harvest
 
 @admin.register(HarvestSource)
 class HarvestSourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "base_url", "portal", "set_spec", "enabled", "next_from")
-    list_filter = ("portal", "enabled")
+    list_display = (
+        "name",
+        "base_url",
+        "portal",
+        "set_spec",
+        "enabled",
+        "scheduled",
+        "interval_minutes",
+        "next_run_at",
+        "timeout_minutes",
+        "next_from",
+    )
+    list_filter = ("portal", "enabled", "scheduled")
+    readonly_fields = ("lease_owner", "lease_until", "run_requested_at")
 
 
 @admin.register(HarvestJob)
@@ -16,6 +28,7 @@ class HarvestJobAdmin(admin.ModelAdmin):
         "started_at",
         "status",
         "pages",
+        "expected",
         "created",
         "updated",
         "deleted",

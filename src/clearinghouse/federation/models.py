@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class SetIndex(models.Model):
@@ -52,6 +55,20 @@ class HarvestSource(models.Model):
     next_from = models.CharField(max_length=20, blank=True, default="")
     granularity = models.CharField(max_length=20, default="YYYY-MM-DDThh:mm:ssZ")
     created_at = models.DateTimeField(default=timezone.now)
+    # Schedule: ``clearinghouse harvest --due`` (from cron, every minute) runs the enabled
+    # sources whose ``next_run_at`` has come (or whose run was asked for on the status page).
+    scheduled = models.BooleanField(_("scheduled"), default=False)
+    interval_minutes = models.PositiveIntegerField(_("interval (minutes)"), default=24 * 60)
+    next_run_at = models.DateTimeField(_("next run"), null=True, blank=True)
+    run_requested_at = models.DateTimeField(null=True, blank=True)
+    run_requested_full = models.BooleanField(default=False)
+    # A job running longer stops after its current page ("timed out") and resumes on the next
+    # run; 0: no limit.
+    timeout_minutes = models.PositiveIntegerField(_("time limit (minutes)"), default=120)
+    # The lease: who runs this source now, until when (renewed after every page). A lease
+    # past its end belongs to a process that died: the next run takes it over.
+    lease_owner = models.CharField(max_length=100, blank=True, default="")
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -63,12 +80,21 @@ class HarvestSource(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def interval(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.interval_minutes or 24 * 60)
+
+    @property
+    def is_running(self) -> bool:
+        return self.lease_until is not None and self.lease_until > timezone.now()
+
 
 class JobStatus(models.TextChoices):
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    INTERRUPTED = "interrupted", "Interrupted (resumable)"
-    FAILED = "failed", "Failed"
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    INTERRUPTED = "interrupted", _("Interrupted (resumable)")
+    TIMED_OUT = "timed_out", _("Timed out (resumable)")
+    FAILED = "failed", _("Failed")
 
 
 class HarvestJob(models.Model):
@@ -81,6 +107,8 @@ class HarvestJob(models.Model):
     # The last resumption token received: an interrupted job resumes from it.
     resumption_token = models.TextField(blank=True, default="")
     pages = models.PositiveIntegerField(default=0)
+    # completeListSize announced by the source (in its resumption tokens), when it gives one.
+    expected = models.PositiveIntegerField(null=True, blank=True)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -95,6 +123,19 @@ class HarvestJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def fetched(self) -> int:
+        """Records read from the source so far."""
+        return self.created + self.updated + self.unchanged + self.deleted + self.quarantined
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return (self.finished_at or timezone.now()) - self.started_at
+
+    @property
+    def duration_seconds(self) -> int:
+        return max(0, round(self.duration.total_seconds()))
 
 
 class HarvestedRecord(models.Model):

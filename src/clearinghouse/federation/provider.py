@@ -475,7 +475,12 @@ def list_items(ctx: Context, query: Query) -> Iterator[str]:
         query.total = qs.count()
     if query.after:
         stamp, pk = query.after
-        qs = qs.filter(Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk))
+        # The redundant lower bound lets the database seek the (portal, updated_at) index to
+        # the page; with the OR alone it scans from the portal's first record (SQLite), and a
+        # long harvest becomes quadratic.
+        qs = qs.filter(updated_at__gte=stamp).filter(
+            Q(updated_at__gt=stamp) | Q(updated_at=stamp, id__gt=pk)
+        )
     fields = RECORD_FIELDS if query.verb == "ListRecords" else HEADER_FIELDS
     rows = [_row(v) for v in qs.order_by("updated_at", "id").values_list(*fields)[: size + 1]]
     if not rows:

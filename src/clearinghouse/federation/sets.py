@@ -1,5 +1,7 @@
-"""OAI-PMH sets: ``schema:<type>``, ``country:<iso2>``, ``target:<GBF-TARGET-nn>`` and their
-three parents (``schema``, ``country``, ``target``).
+"""OAI-PMH sets: ``schema:<type>``, ``country:<iso2>``, ``target:<GBF-TARGET-nn>``, their
+three parents (``schema``, ``country``, ``target``), and ``reference``: the reference records
+(of a type that is not national, owned by no country), which national portals pull from the
+central one.
 
 Target memberships are read from the published document and kept in ``SetMembership``; the
 index is brought up to date lazily, before every list request, for the records whose
@@ -11,7 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 
 from clearinghouse.federation.models import SetIndex, SetMembership
@@ -23,6 +25,13 @@ SET_SPEC = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*$")
 TARGET_FIELDS = ("gbfTargets", "globalTargetAlignment")
 TARGET_PREFIX = "GBF-TARGET-"
 _CHUNK = 1000
+REFERENCE = "reference"
+NATIONAL_TYPES = sorted(schema for schema, t in RECORD_TYPES.items() if t.national)
+
+
+def is_reference(schema: str, government: str) -> bool:
+    """A reference record: not owned by a country, of a type that is not national."""
+    return not government and schema in RECORD_TYPES and not RECORD_TYPES[schema].national
 
 
 def targets_of(document: Any) -> list[str]:
@@ -45,8 +54,35 @@ def published_records(portal: Portal) -> Any:
     return Record.objects.filter(portal=portal, published__isnull=False)
 
 
+# Per process: a fingerprint of each portal's records and of the index when the portal's index
+# was last found complete: the newest id and the newest datestamp of the portal's records, the
+# newest indexed record. A new record raises the newest id, a publication or deletion moves its
+# ``updated_at`` to "now" (the newest datestamp), index rows written or removed elsewhere change
+# the last one: while none moved, nothing can be stale and the anti-join is skipped. The three
+# are index seeks (O(log n)): a count over the portal's records on every page was itself linear.
+# Another process's cache may be older: it then checks in full.
+_CLEAN: dict[int, tuple[Any, Any, Any]] = {}
+
+
+def _fingerprint(portal: Portal) -> tuple[Any, Any, Any]:
+    qn = connection.ops.quote_name
+    records = qn(Record._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX({qn('id')}) FROM {records} WHERE {qn('portal_id')} = %s), "
+            f"(SELECT MAX({qn('updated_at')}) FROM {records} WHERE {qn('portal_id')} = %s), "
+            f"(SELECT MAX({qn('record_id')}) FROM {qn(SetIndex._meta.db_table)})",
+            [portal.pk, portal.pk],
+        )
+        row = cursor.fetchone()
+    return row[0], row[1], row[2]
+
+
 def refresh(portal: Portal) -> int:
     """Index the target sets of records published or deleted since they were last indexed."""
+    fingerprint = _fingerprint(portal)
+    if _CLEAN.get(portal.pk) == fingerprint:
+        return 0
     stale = list(
         published_records(portal)
         .exclude(oai_index__datestamp=F("updated_at"))
@@ -71,10 +107,22 @@ def refresh(portal: Portal) -> int:
                 ],
                 ignore_conflicts=True,
             )
-            SetIndex.objects.bulk_create(
-                [SetIndex(record_id=rid, datestamp=stamp) for rid, stamp, _ in rows],
-                ignore_conflicts=True,
-            )
+            # The datestamps straight from the rows (no model instances).
+            placeholders = ", ".join(["%s"] * len(chunk))
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {SetIndex._meta.db_table} (record_id, datestamp) "
+                    f"SELECT id, updated_at FROM {Record._meta.db_table} "
+                    f"WHERE id IN ({placeholders})",
+                    chunk,
+                )
+    # Newest id and datestamp as taken before the check: a record published during it changes
+    # the next fingerprint, so it is never skipped. The index as it is now.
+    last, newest, indexed = fingerprint
+    if stale:
+        indexed = SetIndex.objects.order_by("-record_id").values_list("record_id", flat=True)[:1]
+        indexed = next(iter(indexed), None)
+    _CLEAN[portal.pk] = (last, newest, indexed)
     return len(stale)
 
 
@@ -94,6 +142,8 @@ def specs_for(schema: str, government: str, targets: Iterable[str]) -> list[str]
     if government:
         specs.append(f"country:{government}")
     specs.extend(targets)
+    if is_reference(schema, government):
+        specs.append(REFERENCE)
     return specs
 
 
@@ -101,6 +151,8 @@ def filter_q(spec: str) -> Q | None:
     """A filter on ``Record`` for a set, or None when no such set can exist."""
     if not SET_SPEC.match(spec):
         return None
+    if spec == REFERENCE:
+        return Q(government="") & ~Q(schema__in=NATIONAL_TYPES)
     head, _, rest = spec.partition(":")
     if ":" in rest:
         return None
@@ -153,4 +205,5 @@ def all_sets(portal: Portal) -> list[tuple[str, str]]:
         scheme__identifier="gbf-targets", identifier__startswith=TARGET_PREFIX
     ).values_list("identifier", "pref_labels"):
         sets.append((f"target:{ident}", f"{ident}: {(names or {}).get(language) or ident}"))
+    sets.append((REFERENCE, "Reference records (not owned by a country)"))
     return sets

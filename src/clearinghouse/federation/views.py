@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.utils import translation
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clearinghouse.federation import cbdjson, dcat, provider
+from clearinghouse.federation.models import HarvestJob, HarvestSource
+from clearinghouse.portals import permissions
+from clearinghouse.portals.models import AuditEntry, Role
 from clearinghouse.records.models import Record
 
 CBD_XSD = Path(__file__).resolve().parent / "schemas" / "cbd.xsd"
@@ -106,3 +115,83 @@ def cbd_record(request: HttpRequest, uid: str) -> HttpResponse:
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# --- harvest status pages (portal managers and the Secretariat) -------------------------------
+
+
+def _may_operate(request: HttpRequest) -> bool:
+    portal = request.portal  # type: ignore[attr-defined]
+    return permissions.can_manage(request.user, portal) or (
+        Role.SECRETARIAT in permissions.roles_on(request.user, portal)
+    )
+
+
+def _sources(request: HttpRequest) -> Any:
+    return HarvestSource.objects.filter(portal=request.portal)  # type: ignore[attr-defined]
+
+
+@login_required
+@require_GET
+def harvest_status(request: HttpRequest) -> HttpResponse:
+    """Every harvest source of the portal: schedule, the last (or running) job with its
+    progress, errors and quarantine counts."""
+    if not _may_operate(request):
+        raise PermissionDenied(_("Only the portal's managers and the Secretariat see harvests."))
+    sources = list(_sources(request).order_by("name", "pk"))
+    latest: dict[int, HarvestJob] = {}
+    for job in HarvestJob.objects.filter(source__in=sources).order_by("source_id", "-started_at"):
+        latest.setdefault(job.source_id, job)
+    rows = [(source, latest.get(source.pk)) for source in sources]
+    return render(request, "federation/harvest_status.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def harvest_source(request: HttpRequest, pk: int) -> HttpResponse:
+    """One source: its jobs (newest first) and the quarantine report of each, with reasons."""
+    if not _may_operate(request):
+        raise PermissionDenied(_("Only the portal's managers and the Secretariat see harvests."))
+    source = get_object_or_404(_sources(request), pk=pk)
+    jobs = list(source.jobs.all()[:20])
+    quarantined = source.records.filter(quarantined=True).order_by("remote_identifier")[:200]
+    return render(
+        request,
+        "federation/harvest_source.html",
+        {"source": source, "jobs": jobs, "quarantined": quarantined},
+    )
+
+
+@login_required
+@require_POST
+def harvest_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask for a run now (a resume when the last job was interrupted or timed out): the next
+    ``clearinghouse harvest --due`` (cron, every minute) starts it."""
+    if not _may_operate(request):
+        raise PermissionDenied(_("Only the portal's managers and the Secretariat run harvests."))
+    source = get_object_or_404(_sources(request), pk=pk)
+    if not source.enabled:
+        messages.error(request, _("This source is disabled: enable it before running it."))
+    elif source.is_running:
+        messages.info(request, _("This source is being harvested now."))
+    else:
+        full = request.POST.get("full") == "1"
+        HarvestSource.objects.filter(pk=source.pk).update(
+            run_requested_at=timezone.now(), run_requested_full=full
+        )
+        AuditEntry.objects.create(
+            portal=source.portal,
+            user=request.user,  # type: ignore[misc]
+            action="harvest.request",
+            target=str(source.pk),
+            details={"source": source.base_url, "full": full},
+        )
+        messages.success(
+            request,
+            _(
+                "The harvest of %(name)s is queued: it starts at the next scheduled check "
+                "(within a minute when cron runs clearinghouse harvest --due)."
+            )
+            % {"name": source.name},
+        )
+    return redirect("harvest:source", pk=source.pk)
