@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("records", "0002_record_listing"),
-        ("search", "0002_saved_search"),
+        ("search", "0003_index_layout"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
