@@ -28,7 +28,7 @@ TEMPLATES: dict[str, dict[str, Any]] = {
         "countryRegions": [{"identifier": "bj"}, {"identifier": "tg"}],
         "cbdSubjects": [
             {"identifier": "CBD-SUBJECT-RESTORATION"},
-            {"identifier": "CBD-SUBJECT-MARINE"},
+            {"identifier": "CBD-SUBJECT-MAR"},
         ],
         "gbfTargets": [{"identifier": "GBF-TARGET-02"}, {"identifier": "GBF-TARGET-03"}],
     },

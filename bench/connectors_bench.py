@@ -39,7 +39,7 @@ def solr_docs(n: int) -> list[dict[str, Any]]:
             "title_FR_t": f"Document {i} sur la biodiversité et la restauration",
             "summary_EN_t": "A summary of some length. " * 8,
             "url_ss": [f"https://www.cbd.int/doc/{i}.pdf"],
-            "thematicAreas_ss": ["CBD-SUBJECT-RESTORATION", "CBD-SUBJECT-MARINE"],
+            "thematicAreas_ss": ["CBD-SUBJECT-RESTORATION", "CBD-SUBJECT-MAR"],
             "updatedDate_dt": "2024-06-12T09:41:07Z",
         }
         if kinds[i % 3] == "event":

@@ -115,21 +115,21 @@ PROVIDERS: dict[str, dict[str, Any]] = dict(
             "cn-ibcas", "zh", "中国科学院植物研究所",
             "植物多样性保护、外来入侵植物的监测与风险评估、生物多样性数据库和监测网络建设、"
             "植物标本馆数字化。",
-            "cn", "zh en", "RESEARCH DATA TRAINING", (4, 6, 21), ("IAS", "FOREST"),
+            "cn", "zh en", "RESEARCH DATA TRAINING", (4, 6, 21), ("IAS", "FOR"),
             regions="142 002", capacity=2, track=5,
         ),
         provider(
             "pe-iiap", "es", "Instituto de Investigaciones de la Amazonía Peruana",
             "Investigación de la biodiversidad amazónica, inventarios biológicos, uso sostenible "
             "de recursos forestales no maderables y acuicultura de especies nativas.",
-            "pe", "es", "RESEARCH DATA", (4, 9), ("SUSTAINABLE-USE", "FOREST"),
+            "pe", "es", "RESEARCH DATA", (4, 9), ("SUSTAINABLE-USE", "FOR"),
             countries="pe", capacity=2, track=3,
         ),
         provider(
             "br-embrapa", "en", "Embrapa Genetic Resources (Brazil)",
             "Agricultural biodiversity and agroecology, conservation of crop genetic resources, "
             "technology transfer to smallholder farmers, seed systems.",
-            "br", "pt es en", "TECHNOLOGY TRAINING", (10, 4), ("AGRI",),
+            "br", "pt es en", "TECHNOLOGY TRAINING", (10, 4), ("AGR",),
             regions="419 002", capacity=3, track=5,
         ),
         provider(
@@ -160,7 +160,7 @@ PROVIDERS: dict[str, dict[str, Any]] = dict(
             "Agroforestry and landscape restoration, tree diversity on farms, farmer-managed "
             "natural regeneration, climate-resilient land use.",
             "ke", "en fr", "RESEARCH TRAINING TECHNOLOGY", (2, 10, 8),
-            ("RESTORATION", "AGRI", "CLIMATE"), regions="002 142", capacity=4, track=9,
+            ("RESTORATION", "AGR", "CC"), regions="002 142", capacity=4, track=9,
         ),
         provider(
             "za-sanbi", "en", "South African National Biodiversity Institute",
@@ -194,7 +194,7 @@ PROVIDERS: dict[str, dict[str, Any]] = dict(
             "kz-forest", "ru", "Казахский научно-исследовательский институт лесного хозяйства",
             "Восстановление лесов и лесоразведение в засушливых регионах, лесные питомники, "
             "семенные фонды местных пород.",
-            "kz", "ru", "TRAINING TECHNOLOGY", (2, 10), ("FOREST", "RESTORATION"),
+            "kz", "ru", "TRAINING TECHNOLOGY", (2, 10), ("FOR", "RESTORATION"),
             regions="143", capacity=2, track=2,
         ),
         provider(
@@ -215,7 +215,7 @@ PROVIDERS: dict[str, dict[str, Any]] = dict(
             "ws-sprep", "en", "Secretariat of the Pacific Regional Environment Programme",
             "Pacific invasive species management, island rodent eradications, marine protected "
             "areas, ecosystem-based adaptation to climate change.",
-            "ws", "en fr", "EXPERT-ADVICE TRAINING", (6, 3, 8), ("IAS", "MARINE", "CLIMATE"),
+            "ws", "en fr", "EXPERT-ADVICE TRAINING", (6, 3, 8), ("IAS", "MAR", "CC"),
             regions="009", capacity=2, track=7,
         ),
         provider(
@@ -229,7 +229,7 @@ PROVIDERS: dict[str, dict[str, Any]] = dict(
             "cr-catie", "es", "Centro Agronómico Tropical de Investigación y Enseñanza",
             "Sistemas agroforestales y silvopastoriles, café y cacao con biodiversidad, "
             "restauración de paisajes productivos, posgrado en manejo de recursos naturales.",
-            "cr", "es en", "TRAINING TECHNOLOGY", (10, 2, 11), ("AGRI", "RESTORATION"),
+            "cr", "es en", "TRAINING TECHNOLOGY", (10, 2, 11), ("AGR", "RESTORATION"),
             regions="419", capacity=3, track=6,
         ),
         provider(
@@ -250,7 +250,7 @@ PROVIDERS: dict[str, dict[str, Any]] = dict(
             "uk-kew", "en", "Royal Botanic Gardens, Kew",
             "Seed banking, plant conservation, native species restoration, plant "
             "identification and invasive plant training.",
-            "gb", "en", "RESEARCH TRAINING DATA", (4, 2, 6), ("FOREST", "RESTORATION", "IAS"),
+            "gb", "en", "RESEARCH TRAINING DATA", (4, 2, 6), ("FOR", "RESTORATION", "IAS"),
             capacity=0, track=12,
         ),
         provider(
@@ -303,7 +303,7 @@ REQUESTS: list[dict[str, Any]] = [
         "kg-forest", "ru", "Восстановление лесов",
         "Нужна помощь в восстановлении горных лесов, создании питомников и обучении "
         "специалистов лесного хозяйства.",
-        "kg", "ru", "TRAINING TECHNOLOGY", (2,), ("FOREST",),
+        "kg", "ru", "TRAINING TECHNOLOGY", (2,), ("FOR",),
         {"kz-forest": 2},
     ),
     request(
@@ -380,14 +380,14 @@ REQUESTS: list[dict[str, Any]] = [
         "hn-agroforestry", "es", "Café con biodiversidad",
         "Transferencia de tecnología para sistemas agroforestales de café que conserven la "
         "biodiversidad en fincas pequeñas.",
-        "hn", "es", "TECHNOLOGY TRAINING", (10,), ("AGRI",),
+        "hn", "es", "TECHNOLOGY TRAINING", (10,), ("AGR",),
         {"cr-catie": 2, "br-embrapa": 1},
     ),
     request(
         "cm-landscapes", "en", "Agroforestry and landscape restoration",
         "Research and training on agroforestry and restoration of degraded farm landscapes "
         "in the savanna zone.",
-        "cm", "en fr", "RESEARCH TRAINING", (2, 10), ("RESTORATION", "AGRI"),
+        "cm", "en fr", "RESEARCH TRAINING", (2, 10), ("RESTORATION", "AGR"),
         {"ke-icraf": 2, "br-embrapa": 1},
     ),
     request(

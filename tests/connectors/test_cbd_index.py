@@ -94,7 +94,7 @@ def test_import_maps_records_pages_and_reports(server: LoopbackServer, central: 
     assert doc["resourceLinks"] == [{"url": resource.url}]
     # Known subjects only: CBD-SUBJECT-UNKNOWN-AREA is not in the local vocabulary.
     assert doc["cbdSubjects"] == [
-        {"identifier": "CBD-SUBJECT-MARINE"},
+        {"identifier": "CBD-SUBJECT-MAR"},
         {"identifier": "CBD-SUBJECT-RESTORATION"},
     ]
     nbsap = imported["52000000CBD0140000000606"].record

@@ -56,12 +56,12 @@ def test_api_stores_a_decision_and_refuses_bad_ones_whole(benin: Any, jean: Any)
         {
             "decisions": [
                 {"scheme": "gbf-targets", "identifier": "GBF-TARGET-02", "decision": "accepted"},
-                {"scheme": "gbf-targets", "identifier": "CBD-SUBJECT-FOREST", "decision": "no"},
+                {"scheme": "gbf-targets", "identifier": "CBD-SUBJECT-FOR", "decision": "no"},
             ]
         },
     )
     assert bad.status_code == 400
-    assert bad.json()["detail"].startswith("decisions[1]: CBD-SUBJECT-FOREST is not a concept")
+    assert bad.json()["detail"].startswith("decisions[1]: CBD-SUBJECT-FOR is not a concept")
     assert not TagFeedback.objects.exists()
 
     resp = api.post(
@@ -100,7 +100,7 @@ def test_api_stores_a_decision_and_refuses_bad_ones_whole(benin: Any, jean: Any)
             "decisions": [
                 {
                     "scheme": "cbd-subjects",
-                    "identifier": "CBD-SUBJECT-MARINE",
+                    "identifier": "CBD-SUBJECT-MAR",
                     "decision": "rejected",
                 }
             ]

@@ -70,7 +70,7 @@ def test_snippets_are_escaped(publish_corpus: Callable, central: Any) -> None:
         ("region", "m49-002", {"r01", "r08"}),  # Africa (two levels up)
         ("region", "m49-419", {"r02", "r09"}),  # Latin America and the Caribbean
         ("target", "GBF-TARGET-03", {"r08", "r09"}),
-        ("subject", "CBD-SUBJECT-FOREST", {"r02"}),
+        ("subject", "CBD-SUBJECT-FOR", {"r02"}),
         ("language", "fr", {"r01", "r08"}),
         ("year", "2024", {"r01", "r09"}),
     ],

@@ -34,6 +34,7 @@ def test_shipped_crosswalk_is_loaded_with_its_source() -> None:
     related = {m["uri"] for m in gbf3.mappings if m["relation"] == "relatedMatch"}
     expected = {
         "AICHI-TARGET-11",
+        "CBD-SUBJECT-MAR",
         "CBD-SUBJECT-PA",
         "SDG-GOAL-6",
         "SDG-GOAL-11",
@@ -43,6 +44,16 @@ def test_shipped_crosswalk_is_loaded_with_its_source() -> None:
     assert related == {_uri(i) for i in expected}
     sources = gbf3.extra["mapping_sources"]
     assert all("GBF_SAMEAS" in sources[u] for u in related)
+    # all 92 resolvable rows of GBF_SAMEAS (139 references, 47 left out) are loaded
+    shipped = [
+        m
+        for c in Concept.objects.filter(scheme__identifier="gbf-targets")
+        for m in c.mappings
+        if "GBF_SAMEAS" in c.extra.get("mapping_sources", {}).get(m["uri"], "")
+    ]
+    assert len(shipped) == 92
+    subjects = {m["uri"].rsplit("/", 1)[-1] for m in shipped if "/cbd-subjects/" in m["uri"]}
+    assert subjects == {f"CBD-SUBJECT-{k}" for k in ("MAR", "CC", "AGR", "PA", "IAS", "ABS", "KM")}
     # keys the source writes without a leading zero are read as the two-digit identifiers
     gbf5 = Concept.objects.get(identifier="GBF-TARGET-05")
     assert _uri("AICHI-TARGET-06") in {m["uri"] for m in gbf5.mappings}

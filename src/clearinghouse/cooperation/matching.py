@@ -69,9 +69,9 @@ SUBJECT_TARGETS: dict[str, tuple[str, ...]] = {
     "CBD-SUBJECT-PA": ("GBF-TARGET-03",),
     "CBD-SUBJECT-IAS": ("GBF-TARGET-06",),
     "CBD-SUBJECT-RESTORATION": ("GBF-TARGET-02",),
-    "CBD-SUBJECT-FOREST": ("GBF-TARGET-02", "GBF-TARGET-10"),
-    "CBD-SUBJECT-MARINE": ("GBF-TARGET-03", "GBF-TARGET-05"),
-    "CBD-SUBJECT-AGRI": ("GBF-TARGET-10", "GBF-TARGET-07"),
+    "CBD-SUBJECT-FOR": ("GBF-TARGET-02", "GBF-TARGET-10"),
+    "CBD-SUBJECT-MAR": ("GBF-TARGET-03", "GBF-TARGET-05"),
+    "CBD-SUBJECT-AGR": ("GBF-TARGET-10", "GBF-TARGET-07"),
     "CBD-SUBJECT-WATERS": ("GBF-TARGET-02", "GBF-TARGET-11"),
     "CBD-SUBJECT-SUSTAINABLE-USE": ("GBF-TARGET-05", "GBF-TARGET-09"),
     "CBD-SUBJECT-ABS": ("GBF-TARGET-13",),
@@ -81,11 +81,26 @@ SUBJECT_TARGETS: dict[str, tuple[str, ...]] = {
     "CBD-SUBJECT-TSC": ("GBF-TARGET-20",),
     "CBD-SUBJECT-FINANCE": ("GBF-TARGET-19", "GBF-TARGET-18"),
     "CBD-SUBJECT-SPATIAL": ("GBF-TARGET-01",),
-    "CBD-SUBJECT-CLIMATE": ("GBF-TARGET-08",),
+    "CBD-SUBJECT-CC": ("GBF-TARGET-08",),
     "CBD-SUBJECT-CEPA": ("GBF-TARGET-16", "GBF-TARGET-21"),
     "CBD-SUBJECT-KM": ("GBF-TARGET-21",),
 }
 SUBJECTS = tuple(SUBJECT_TARGETS)
+# Former project keys, now deprecated concepts replaced by the CBD's own keys (seed.json):
+# records still tagged with them match as their replacement.
+REPLACED_SUBJECTS: dict[str, str] = {
+    "CBD-SUBJECT-FOREST": "CBD-SUBJECT-FOR",
+    "CBD-SUBJECT-MARINE": "CBD-SUBJECT-MAR",
+    "CBD-SUBJECT-AGRI": "CBD-SUBJECT-AGR",
+    "CBD-SUBJECT-CLIMATE": "CBD-SUBJECT-CC",
+}
+
+
+def current_subjects(subjects: frozenset[str]) -> frozenset[str]:
+    """``subjects`` with deprecated keys read as their replacements."""
+    return frozenset(REPLACED_SUBJECTS.get(s, s) for s in subjects)
+
+
 TARGET_SUBJECTS: dict[str, set[str]] = {}
 for _subject, _targets in SUBJECT_TARGETS.items():
     for _t in _targets:

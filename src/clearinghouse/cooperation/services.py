@@ -24,6 +24,7 @@ from clearinghouse.cooperation.matching import (
     Need,
     Provider,
     Suggestion,
+    current_subjects,
     default_encoder,
 )
 from clearinghouse.portals import permissions
@@ -186,7 +187,7 @@ def need_from_document(doc: dict[str, Any], key: str = "") -> Need:
         assistance=_ids(doc.get("assistanceTypes")),
         languages=_ids(doc.get("workingLanguages")),
         targets=_ids(doc.get("gbfTargets")),
-        subjects=_ids(doc.get("cbdSubjects")),
+        subjects=current_subjects(_ids(doc.get("cbdSubjects"))),
         beneficiaries=_ids(doc.get("beneficiaryTypes")),
         text=_texts(doc, "title", "problem", "objectives", "addressedPriorities"),
         title=_first_text(doc.get("title")),
@@ -208,7 +209,7 @@ def provider_from_document(
         languages=_ids(doc.get("operationalLanguages")),
         coverage=_ids(doc.get("coverageArea")) | _ids(doc.get("coverageRegions")),
         targets=_ids(doc.get("gbfTargets")),
-        subjects=_ids(doc.get("cbdSubjects")),
+        subjects=current_subjects(_ids(doc.get("cbdSubjects"))),
         beneficiaries=_ids(doc.get("beneficiaryTypes")),
         text=_texts(doc, "title", "expertise", "areasOfCollaboration", "recentExperience"),
         open_slots=slots - active,

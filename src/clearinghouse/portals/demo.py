@@ -166,7 +166,7 @@ def _records(benin: Portal, jean: Any, central: Portal, laila: Any) -> None:
             "gbfTargets": [{"identifier": "GBF-TARGET-02"}],
             "cbdSubjects": [
                 {"identifier": "CBD-SUBJECT-RESTORATION"},
-                {"identifier": "CBD-SUBJECT-MARINE"},
+                {"identifier": "CBD-SUBJECT-MAR"},
             ],
             "countryRegions": [{"identifier": "bj"}],
             # Target 2 (restoration): "paragraph 2" of the demonstration excerpt.

@@ -255,16 +255,25 @@ def load_countries() -> int:
 def load_small() -> int:
     data = json.loads((DATA / "seed.json").read_text(encoding="utf-8"))
     count = 0
+    replacements: list[tuple[Concept, str]] = []
     for scheme_data in data["schemes"]:
         scheme = _scheme(scheme_data["identifier"], scheme_data["titles"])
         for i, concept in enumerate(scheme_data["concepts"]):
-            _upsert(
+            stored = _upsert(
                 scheme,
                 concept["identifier"],
                 pref_labels=concept["pref_labels"],
                 sort_key=f"{i:03d}",
+                deprecated=bool(concept.get("deprecated", False)),
             )
+            # A deprecated key (e.g. a former project key replaced by the CBD's own) keeps
+            # resolving and validating; ``replaced_by`` names its replacement.
+            if concept.get("replaced_by"):
+                replacements.append((stored, concept["replaced_by"]))
             count += 1
+    for stored, replacement in replacements:
+        stored.replaced_by = Concept.objects.get(identifier=replacement)
+        stored.save(update_fields=["replaced_by"])
     return count
 
 
