@@ -28,6 +28,17 @@ def vocab(db: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """A request to /ar/… leaves Arabic active in the thread (LocaleMiddleware), and a command
+    run by the next test would then print Arabic: every test starts in the default language."""
+    yield
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _media(settings: Any, tmp_path: Any) -> None:
     from django.core.cache import cache
 

@@ -203,9 +203,11 @@ def test_the_portal_shows_the_figures_in_six_languages(
     assert f'data-figure="occurrences">{occurrences}</dd>' in html
     assert 'data-figure="datasets-with-occurrences">4' in html
     assert NAMES[language] in html
-    # Germany's own publishers shared 80.86 % of its occurrences.
+    # Germany's own publishers shared 80.86 % of its occurrences; French puts a no-break space
+    # before the percent sign.
     assert '<tr data-country="DE"><td>' in html
-    assert f"<td>{share} %</td>" in html
+    space = "\xa0" if language == "fr" else " "
+    assert f"<td>{share}{space}%</td>" in html
 
 
 def test_no_block_without_a_snapshot_or_on_the_central_portal(client: Any) -> None:

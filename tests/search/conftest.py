@@ -25,12 +25,3 @@ def publish_corpus(
 @pytest.fixture
 def central(db: Any) -> Any:
     return corpus.portals()["central"]
-
-
-@pytest.fixture(autouse=True)
-def _english_after() -> Any:
-    """A request to /ar/… leaves Arabic active in the thread: reset it for the next test."""
-    yield
-    from django.utils import translation
-
-    translation.activate("en")
