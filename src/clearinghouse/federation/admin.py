@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from clearinghouse.federation.models import HarvestedRecord, HarvestJob, HarvestSource
+from clearinghouse.federation.models import HarvestedRecord, HarvestJob, HarvestSource, StoredSet
 
 
 @admin.register(HarvestSource)
@@ -44,3 +44,10 @@ class HarvestedRecordAdmin(admin.ModelAdmin):
     list_filter = ("source", "deleted", "quarantined")
     search_fields = ("remote_identifier",)
     raw_id_fields = ("record",)
+
+
+@admin.register(StoredSet)
+class StoredSetAdmin(admin.ModelAdmin):
+    list_display = ("spec", "name", "portal", "record_types", "countries", "targets")
+    list_filter = ("portal",)
+    search_fields = ("spec", "name")

@@ -167,3 +167,50 @@ class HarvestedRecord(models.Model):
 
     def __str__(self) -> str:
         return self.remote_identifier
+
+
+class StoredSet(models.Model):
+    """An OAI-PMH set defined by a stored query: ``query:<spec>`` holds the portal's published
+    records that match every kind of criterion given (AND across kinds), any value of a kind
+    (OR within a kind): record types, countries (ISO alpha-2, lower case, as
+    ``Record.government``), GBF targets (``GBF-TARGET-nn``)."""
+
+    portal = models.ForeignKey(
+        "portals.Portal", on_delete=models.CASCADE, related_name="oai_stored_sets"
+    )
+    spec = models.SlugField(_("set spec"), max_length=80)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True, default="")
+    record_types = models.JSONField(_("record types"), default=list, blank=True)
+    countries = models.JSONField(_("countries"), default=list, blank=True)
+    targets = models.JSONField(_("GBF targets"), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["spec"]
+        constraints = [
+            models.UniqueConstraint(fields=["portal", "spec"], name="unique_oai_stored_set")
+        ]
+
+    def __str__(self) -> str:
+        return self.set_spec
+
+    @property
+    def set_spec(self) -> str:
+        return f"query:{self.spec}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from clearinghouse.federation.sets import criteria_errors, normalize_criteria
+
+        for field in ("record_types", "countries", "targets"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValidationError({field: _("A list of strings.")})
+        self.record_types, self.countries, self.targets = normalize_criteria(
+            self.record_types, self.countries, self.targets
+        )
+        errors = criteria_errors(self.record_types, self.countries, self.targets)
+        if errors:
+            raise ValidationError(errors)

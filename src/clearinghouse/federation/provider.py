@@ -21,6 +21,7 @@ from django.db.models import Min, Q
 from django.http import HttpRequest
 
 from clearinghouse.federation import sets
+from clearinghouse.federation.models import StoredSet
 from clearinghouse.federation.xml import attr, element, text, utc_seconds
 from clearinghouse.portals.models import Membership, Portal, Role
 from clearinghouse.records.types import RECORD_TYPES
@@ -240,8 +241,14 @@ def render_header(ctx: Context, row: Row, specs: list[str]) -> str:
     )
 
 
-def render_record(ctx: Context, row: Row, prefix: str, targets: list[str]) -> str:
-    header = render_header(ctx, row, sets.specs_for(row.schema, row.government, targets))
+def render_record(
+    ctx: Context,
+    row: Row,
+    prefix: str,
+    targets: list[str],
+    stored: Sequence[StoredSet] = (),
+) -> str:
+    header = render_header(ctx, row, sets.specs_for(row.schema, row.government, targets, stored))
     if row.deleted:
         return f"<record>{header}</record>"
     return f"<record>{header}<metadata>{RENDERERS[prefix](ctx, row)}</metadata></record>"
@@ -448,7 +455,8 @@ def get_record(ctx: Context, args: dict[str, str]) -> str:
             "cannotDisseminateFormat", f"The metadata format {prefix!r} is not supported."
         )
     targets = [f"target:{t}" for t in sets.targets_of(row.document)]
-    return f"<GetRecord>{render_record(ctx, row, prefix, targets)}</GetRecord>"
+    stored = sets.stored_sets(ctx.portal)
+    return f"<GetRecord>{render_record(ctx, row, prefix, targets, stored)}</GetRecord>"
 
 
 def page_size() -> int:
@@ -462,8 +470,9 @@ def list_items(ctx: Context, query: Query) -> Iterator[str]:
     size = page_size()
     sets.refresh(ctx.portal)
     qs = sets.published_records(ctx.portal)
+    stored = sets.stored_sets(ctx.portal)
     if query.set_spec:
-        set_q = sets.filter_q(query.set_spec)
+        set_q = sets.filter_q(query.set_spec, stored)
         if set_q is None:
             raise OAIError("noRecordsMatch", f"There is no set {query.set_spec!r}.")
         qs = qs.filter(set_q)
@@ -488,20 +497,25 @@ def list_items(ctx: Context, query: Query) -> Iterator[str]:
     more = len(rows) > size
     rows = rows[:size]
     targets = sets.targets_by_record(r.pk for r in rows)
-    return _render_list(ctx, query, rows, targets, more)
+    return _render_list(ctx, query, rows, targets, more, stored)
 
 
 def _render_list(
-    ctx: Context, query: Query, rows: list[Row], targets: dict[int, list[str]], more: bool
+    ctx: Context,
+    query: Query,
+    rows: list[Row],
+    targets: dict[int, list[str]],
+    more: bool,
+    stored: Sequence[StoredSet] = (),
 ) -> Iterator[str]:
     verb = query.verb
     yield f"<{verb}>"
     chunk: list[str] = []
     for row in rows:
         if verb == "ListRecords":
-            chunk.append(render_record(ctx, row, query.prefix, targets.get(row.pk, [])))
+            chunk.append(render_record(ctx, row, query.prefix, targets.get(row.pk, []), stored))
         else:
-            specs = sets.specs_for(row.schema, row.government, targets.get(row.pk, []))
+            specs = sets.specs_for(row.schema, row.government, targets.get(row.pk, []), stored)
             chunk.append(render_header(ctx, row, specs))
         if len(chunk) >= 50:
             yield "".join(chunk)

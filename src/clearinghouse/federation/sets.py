@@ -1,7 +1,8 @@
 """OAI-PMH sets: ``schema:<type>``, ``country:<iso2>``, ``target:<GBF-TARGET-nn>``, their
-three parents (``schema``, ``country``, ``target``), and ``reference``: the reference records
+three parents (``schema``, ``country``, ``target``), ``reference``: the reference records
 (of a type that is not national, owned by no country), which national portals pull from the
-central one.
+central one, and ``query:<slug>``: the portal's stored queries (``StoredSet``), with their
+parent ``query`` (the records of any of them).
 
 Target memberships are read from the published document and kept in ``SetMembership``; the
 index is brought up to date lazily, before every list request, for the records whose
@@ -10,13 +11,15 @@ datestamp (``Record.updated_at``) changed since they were last indexed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import reduce
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
 
-from clearinghouse.federation.models import SetIndex, SetMembership
+from clearinghouse.federation.models import SetIndex, SetMembership, StoredSet
 from clearinghouse.portals.models import Portal
 from clearinghouse.records.models import Record
 from clearinghouse.records.types import RECORD_TYPES
@@ -26,6 +29,7 @@ TARGET_FIELDS = ("gbfTargets", "globalTargetAlignment")
 TARGET_PREFIX = "GBF-TARGET-"
 _CHUNK = 1000
 REFERENCE = "reference"
+QUERY = "query"
 NATIONAL_TYPES = sorted(schema for schema, t in RECORD_TYPES.items() if t.national)
 
 
@@ -137,20 +141,106 @@ def targets_by_record(ids: Iterable[int]) -> dict[int, list[str]]:
     return found
 
 
-def specs_for(schema: str, government: str, targets: Iterable[str]) -> list[str]:
+def specs_for(
+    schema: str,
+    government: str,
+    targets: Iterable[str],
+    stored: Sequence[StoredSet] = (),
+) -> list[str]:
+    targets = list(targets)
     specs = [f"schema:{schema}"]
     if government:
         specs.append(f"country:{government}")
     specs.extend(targets)
     if is_reference(schema, government):
         specs.append(REFERENCE)
+    specs.extend(s.set_spec for s in stored if matches(s, schema, government, targets))
     return specs
 
 
-def filter_q(spec: str) -> Q | None:
-    """A filter on ``Record`` for a set, or None when no such set can exist."""
+# --- Stored queries ---------------------------------------------------------------------------
+
+
+def normalize_criteria(
+    record_types: Iterable[str], countries: Iterable[str], targets: Iterable[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """Sorted, without duplicates; countries in lower case, targets in upper case."""
+    return (
+        sorted({t.strip() for t in record_types if t.strip()}),
+        sorted({c.strip().lower() for c in countries if c.strip()}),
+        sorted({t.strip().upper() for t in targets if t.strip()}),
+    )
+
+
+def criteria_errors(
+    record_types: Sequence[str], countries: Sequence[str], targets: Sequence[str]
+) -> dict[str, list[str]]:
+    """Problems with a stored set's criteria, by field (``__all__``: none given)."""
+    from clearinghouse.vocabularies.models import Concept
+
+    errors: dict[str, list[str]] = {}
+    if not (record_types or countries or targets):
+        errors["__all__"] = [_("Give at least one criterion: a record type, country or target.")]
+    unknown = sorted(set(record_types) - set(RECORD_TYPES))
+    if unknown:
+        errors["record_types"] = [_("Unknown record type(s): %s.") % ", ".join(unknown)]
+    known = set(
+        Concept.objects.filter(
+            scheme__identifier="countries", identifier__in=countries
+        ).values_list("identifier", flat=True)
+    )
+    unknown = sorted(c for c in set(countries) if c not in known or not re.fullmatch("[a-z]{2}", c))
+    if unknown:
+        errors["countries"] = [
+            _("Unknown country code(s): %s (ISO 3166 alpha-2, e.g. BJ).") % ", ".join(unknown)
+        ]
+    known = set(
+        Concept.objects.filter(
+            scheme__identifier="gbf-targets", identifier__in=targets
+        ).values_list("identifier", flat=True)
+    )
+    unknown = sorted(t for t in set(targets) if t not in known or not t.startswith(TARGET_PREFIX))
+    if unknown:
+        errors["targets"] = [
+            _("Unknown GBF target(s): %s (e.g. GBF-TARGET-02).") % ", ".join(unknown)
+        ]
+    return errors
+
+
+def stored_sets(portal: Portal) -> list[StoredSet]:
+    return list(StoredSet.objects.filter(portal=portal).order_by("spec"))
+
+
+def matches(stored: StoredSet, schema: str, government: str, targets: Sequence[str]) -> bool:
+    """Whether a record (its type, country and ``target:…`` specs) is in a stored set."""
+    if stored.record_types and schema not in stored.record_types:
+        return False
+    if stored.countries and government not in stored.countries:
+        return False
+    return not stored.targets or any(f"target:{t}" in targets for t in stored.targets)
+
+
+def stored_q(stored: StoredSet) -> Q:
+    q = Q()
+    if stored.record_types:
+        q &= Q(schema__in=stored.record_types)
+    if stored.countries:
+        q &= Q(government__in=stored.countries)
+    if stored.targets:
+        specs = [f"target:{t}" for t in stored.targets]
+        q &= Q(pk__in=SetMembership.objects.filter(spec__in=specs).values("record_id"))
+    return q
+
+
+def filter_q(spec: str, stored: Sequence[StoredSet] = ()) -> Q | None:
+    """A filter on ``Record`` for a set, or None when no such set can exist; ``stored``: the
+    portal's stored sets (``stored_sets``), the only ``query:`` sets that exist."""
     if not SET_SPEC.match(spec):
         return None
+    if spec == QUERY or spec.startswith(f"{QUERY}:"):
+        found = [s for s in stored if spec in (QUERY, s.set_spec)]
+        queries = [stored_q(s) for s in found]
+        return reduce(lambda a, b: a | b, queries) if queries else None
     if spec == REFERENCE:
         return Q(government="") & ~Q(schema__in=NATIONAL_TYPES)
     head, _, rest = spec.partition(":")
@@ -206,4 +296,8 @@ def all_sets(portal: Portal) -> list[tuple[str, str]]:
     ).values_list("identifier", "pref_labels"):
         sets.append((f"target:{ident}", f"{ident}: {(names or {}).get(language) or ident}"))
     sets.append((REFERENCE, "Reference records (not owned by a country)"))
+    stored = stored_sets(portal)
+    if stored:
+        sets.append((QUERY, "Stored queries"))
+        sets += [(s.set_spec, s.name) for s in stored]
     return sets
