@@ -431,6 +431,13 @@ _PROV_FIELDS = (
     "harvested_at",
 )
 _LOCAL_FIELDS = ("uid", "schema", "deleted_at", "published_id", "document")
+_LOCAL_COLUMNS = (
+    "record__uid",
+    "record__schema",
+    "record__deleted_at",
+    "record__published_id",
+    "record__published__document",
+)
 
 
 class _Prov:
@@ -467,24 +474,8 @@ class _Prov:
 
     @classmethod
     def load(cls, source: HarvestSource, identifiers: list[str]) -> list[_Prov]:
-        columns = [
-            "pk",
-            "source_id",
-            "remote_identifier",
-            "remote_datestamp",
-            "record_id",
-            "deleted",
-            "quarantined",
-            "problem",
-            "raw",
-            "job_id",
-            "harvested_at",
-            "record__uid",
-            "record__schema",
-            "record__deleted_at",
-            "record__published_id",
-            "record__published__document",
-        ]
+        # The local record's columns, through the relation (the document is the published one).
+        columns = [*_PROV_FIELDS, *_LOCAL_COLUMNS]
         names = _PROV_FIELDS + _LOCAL_FIELDS
         return [
             cls(**dict(zip(names, row, strict=True)))
