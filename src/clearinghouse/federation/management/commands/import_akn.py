@@ -3,11 +3,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from clearinghouse.federation import akn
+from clearinghouse.portals.cli import author
 from clearinghouse.portals.models import Portal
 
 
@@ -35,11 +35,7 @@ class Command(BaseCommand):
         )
         if portal is None:
             raise CommandError(f"No portal with code {opts['portal'] or '(central)'!r}")
-        user = None
-        if opts["user"]:
-            user = get_user_model().objects.filter(username=opts["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {opts['user']!r}")
+        user = author(opts["user"])
         files = []
         for name in opts["files"]:
             try:

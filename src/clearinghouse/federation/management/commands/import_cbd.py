@@ -3,12 +3,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from clearinghouse.federation import cbdjson
-from clearinghouse.portals.models import Portal
+from clearinghouse.portals.cli import author, portal_by_code
 
 
 class Command(BaseCommand):
@@ -25,14 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        portal = Portal.objects.filter(code=opts["portal"]).first()
-        if portal is None:
-            raise CommandError(f"No portal with code {opts['portal']!r}")
-        user = None
-        if opts["user"]:
-            user = get_user_model().objects.filter(username=opts["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {opts['user']!r}")
+        portal = portal_by_code(opts["portal"])
+        user = author(opts["user"])
         documents: list[Any] = []
         for name in opts["files"]:
             try:

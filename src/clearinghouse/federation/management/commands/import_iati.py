@@ -1,12 +1,11 @@
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from clearinghouse.federation import iati
-from clearinghouse.portals.models import Portal
+from clearinghouse.portals.cli import author, portal_by_code
 
 
 class Command(BaseCommand):
@@ -23,14 +22,8 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="username recorded as the author")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        portal = Portal.objects.filter(code=opts["portal"]).first()
-        if portal is None:
-            raise CommandError(f"No portal with code {opts['portal']!r}")
-        user = None
-        if opts["user"]:
-            user = get_user_model().objects.filter(username=opts["user"]).first()
-            if user is None:
-                raise CommandError(f"No user {opts['user']!r}")
+        portal = portal_by_code(opts["portal"])
+        user = author(opts["user"])
         try:
             data = Path(opts["file"]).read_bytes()
         except OSError as exc:
