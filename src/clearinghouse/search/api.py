@@ -62,7 +62,13 @@ class RecordSearchOut(Schema):
     mode: str = Field(description="the mode used: hybrid falls back to lexical without the model")
     requested_mode: str
     sort: str
-    total: int
+    total: int = Field(description="records matching (see total_estimated)")
+    total_estimated: bool = Field(
+        default=False,
+        description="total extrapolated, in round figures: the query matches more documents "
+        "than the ranking window (CLEARINGHOUSE_SEARCH_WINDOW), so only the most recently "
+        "indexed matches were ranked; the pages hold the ranked ones",
+    )
     page: int
     pages: int
     page_size: int
@@ -148,6 +154,7 @@ def search(
         **{k: getattr(results, k) for k in ("query", "mode", "requested_mode", "sort", "total")},
         **{k: getattr(results, k) for k in ("page", "pages", "page_size", "facets")},
         "facets_approximate": results.facets_approximate,
+        "total_estimated": results.total_estimated,
         "concepts": [{"identifier": c, "label": label} for c, label in results.concepts],
         "results": [
             {**h.__dict__, "schema_name": h.schema, "snippet": str(h.snippet)} for h in results.hits

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -87,6 +88,7 @@ class Results:
     concepts: list[tuple[str, str]] = field(default_factory=list)  # expanded: (id, label)
     semantic_available: bool = False
     facets_approximate: bool = False  # counts estimated from the best FACET_BUDGET records
+    total_estimated: bool = False  # total extrapolated: a very broad query (see backends.window)
 
 
 def rrf(*rankings: Sequence[int], k: int = RRF_K) -> list[int]:
@@ -98,41 +100,75 @@ def rrf(*rankings: Sequence[int], k: int = RRF_K) -> list[int]:
     return sorted(scores, key=lambda rid: -scores[rid])
 
 
+@dataclass
+class Lexical:
+    ranked: list[int]  # candidates, best first (full-text matches fused with concept matches)
+    by_words: set[int]
+    by_concept: set[int]
+    concepts: list[str]
+    total: int  # records matching in all (≥ len(ranked) when more match than are ranked)
+    estimated: bool  # total extrapolated from a window of the matches (a very broad query)
+
+
 def lexical(
     parsed: ParsedQuery, portal_id: int | None, limit: int = CANDIDATES, expand: bool = True
-) -> tuple[list[int], set[int], set[int], list[str]]:
+) -> Lexical:
     backend = get_backend()
-    hits = backend.match(parsed, portal_id, limit)
-    if not hits and len(parsed.all_terms) > 1:
-        hits = backend.match(parsed, portal_id, limit, any_term=True)
-    words = [rid for rid, _score in hits]
+    found = backend.match(parsed, portal_id, limit)
+    if not found.hits and len(parsed.all_terms) > 1:
+        found = backend.match(parsed, portal_id, limit, any_term=True)
+    words = [rid for rid, _score in found.hits]
     expand = expand and not parsed.phrases
     concepts = thesaurus.get().expand(parsed.all_terms) if expand else []
     tagged = backend.with_values(concepts, portal_id, limit) if concepts else []
     ranked = rrf(words, tagged) if tagged else words
-    return ranked, set(words), set(tagged), concepts
+    total = len(ranked) + max(0, found.total - len(words))  # matches beyond the candidates
+    return Lexical(ranked, set(words), set(tagged), concepts, total, found.estimated)
 
 
 def closest(
-    text: str, portal_id: int | None, limit: int, threshold: float = SEMANTIC_THRESHOLD
+    text: str,
+    portal_id: int | None,
+    limit: int,
+    threshold: float = SEMANTIC_THRESHOLD,
+    vector: Any = None,
 ) -> list[tuple[int, float]]:
+    """The records closest in meaning to ``text`` (its ``vector`` when already encoded)."""
     if not semantic.available():
         return []
-    vector = semantic.encode([text])[0]
+    if vector is None:
+        vector = semantic.encode([text])[0]
     allowed = None if portal_id is None else get_backend().scope_ids(portal_id)
     return semantic.nearest(vector, allowed, limit, threshold)
 
 
+_encoder_pool: ThreadPoolExecutor | None = None
+
+
+def _encode_meanwhile(text: str) -> Future[Any]:
+    """Encode the query in a worker thread while the lexical part runs (the encoder spends
+    its time in numpy, which releases the GIL; so does SQLite): hybrid costs about the
+    longer of the two instead of their sum. No database access happens in the thread."""
+    global _encoder_pool
+    if _encoder_pool is None:
+        _encoder_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-encoder")
+    return _encoder_pool.submit(lambda: semantic.encode([text])[0])
+
+
 def _counts(
-    backend: Any, ids: list[int], facet: str | None = None
+    backend: Any, ids: list[int], facet: str | None = None, scale_to: float = 1.0
 ) -> tuple[dict[str, dict[str, int]], bool]:
     """Facet value counts over ``ids``: exact up to ``FACET_BUDGET`` records; beyond, counted
     on the best ``FACET_BUDGET`` and scaled to ``len(ids)`` (two significant digits), so a
-    very broad query costs no more than a narrow one. Returns (counts, approximate)."""
-    if len(ids) <= FACET_BUDGET:
+    very broad query costs no more than a narrow one. ``scale_to`` > 1: the candidates stand
+    for that many times as many matching records (counts scaled too). Returns (counts,
+    approximate)."""
+    if len(ids) <= FACET_BUDGET and scale_to <= 1.0:
         return backend.value_counts(ids, [facet] if facet else []), False
+    if not ids:
+        return {}, False
     sample = backend.value_counts(ids[:FACET_BUDGET], [facet] if facet else [])
-    scale = len(ids) / FACET_BUDGET
+    scale = len(ids) / min(len(ids), FACET_BUDGET) * scale_to
     return {
         name: {v: _round2(n * scale) for v, n in values.items()} for name, values in sample.items()
     }, True
@@ -190,11 +226,25 @@ def search(
     by_concept: set[int] = set()
     concepts: list[str] = []
     similarity: dict[int, float] = {}
+    beyond = 1.0  # matching records per candidate (> 1 when more match than are ranked)
+    estimated = False
+    encoding = _encode_meanwhile(parsed.text) if effective == "hybrid" else None
     if effective in ("lexical", "hybrid"):
-        ranked, by_words, by_concept, concepts = lexical(parsed, portal_id, expand=expand)
+        lex = lexical(parsed, portal_id, expand=expand)
+        ranked, by_words, by_concept, concepts = (
+            lex.ranked,
+            lex.by_words,
+            lex.by_concept,
+            lex.concepts,
+        )
+        if ranked and lex.total > len(ranked):
+            beyond, estimated = lex.total / len(ranked), lex.estimated
     if effective in ("semantic", "hybrid"):
         near = closest(
-            parsed.text, portal_id, CANDIDATES if effective == "semantic" else SEMANTIC_K
+            parsed.text,
+            portal_id,
+            CANDIDATES if effective == "semantic" else SEMANTIC_K,
+            vector=encoding.result() if encoding else None,
         )
         similarity = dict(near)
         sem_ranked = [rid for rid, _sim in near]
@@ -214,11 +264,11 @@ def search(
         if passing
         else list(ranked)
     )
-    counts, approximate = _counts(backend, selected)
+    counts, approximate = _counts(backend, selected, scale_to=beyond)
     for name in active:
         others = [ok for other, ok in passing.items() if other != name]
         pool = [rid for rid in ranked if all(rid in ok for ok in others)]
-        own, approx = _counts(backend, pool, name)
+        own, approx = _counts(backend, pool, name, scale_to=beyond)
         counts[name] = own.get(name, {})
         approximate = approximate or approx
 
@@ -248,7 +298,10 @@ def search(
         dates = backend.dates(selected)
         selected.sort(key=lambda rid: (dates.get(rid, ""), -position[rid]), reverse=True)
     total = len(selected)
-    pages = max(1, math.ceil(total / page_size))
+    pages = max(1, math.ceil(total / page_size))  # the candidates can be paged through
+    if beyond > 1.0:  # more records match than are ranked: say how many, in round figures
+        estimated = estimated or bool(active)  # filtered: in proportion to the candidates
+        total = _round2(total * beyond) if estimated else round(total * beyond)
     page = max(1, min(int(page), pages))
     on_page = selected[(page - 1) * page_size : page * page_size]
     meta = backend.records(on_page)
@@ -272,6 +325,7 @@ def search(
         + [(c, th.label(c, language)) for c in concepts if th.scheme.get(c) == "countries"][:5],
         semantic_available=has_model,
         facets_approximate=approximate,
+        total_estimated=estimated,
     )
     for rid in on_page:
         info = meta.get(rid)
