@@ -75,3 +75,40 @@ def test_an_index_of_the_earlier_layout_is_upgraded_in_place(
         with connection.cursor() as cur:
             cur.execute(f"SELECT COUNT(*) FROM search_text WHERE id / {SLOTS} <> record_id")
             assert cur.fetchone()[0] == 0
+
+
+def test_an_fts5_index_without_prefix_indexes_is_upgraded_by_the_migration(
+    publish_corpus: Callable, central: Any
+) -> None:
+    """Migration 0005: the FTS5 table gains the prefix indexes the query stems use; the
+    answers stay the same (prefix queries read the prefix index instead of merging words)."""
+    from clearinghouse.search.backends import FTS_PREFIXES, upgrade_layout
+
+    if connection.vendor != "sqlite":
+        pytest.skip("FTS5 only")
+    publish_corpus()
+    fresh = _answer(central)
+    stemmed = service.search("restauración", central, mode="lexical", page_size=50, expand=False)
+    assert stemmed.total >= 1  # a prefix query ("restau"*)
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE VIRTUAL TABLE search_fts_old USING fts5(title, body, "
+            "tokenize = 'unicode61 remove_diacritics 2')"
+        )
+        cur.execute(
+            "INSERT INTO search_fts_old (rowid, title, body) SELECT rowid, title, body FROM search_fts"
+        )
+        cur.execute("DROP TABLE search_fts")
+        cur.execute("ALTER TABLE search_fts_old RENAME TO search_fts")
+    backend = get_backend()
+    assert backend.outdated()
+
+    upgrade_layout()
+
+    assert not backend.outdated()
+    with connection.cursor() as cur:
+        cur.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'")
+        assert f"prefix = '{FTS_PREFIXES}'" in cur.fetchone()[0]
+    assert _answer(central) == fresh
+    again = service.search("restauración", central, mode="lexical", page_size=50, expand=False)
+    assert [h.record_id for h in again.hits] == [h.record_id for h in stemmed.hits]

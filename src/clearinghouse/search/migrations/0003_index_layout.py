@@ -6,17 +6,9 @@ from django.db import migrations
 
 
 def upgrade_index(apps, schema_editor):
-    from clearinghouse.search.backends import LIVE, SHADOW, get_backend
+    from clearinghouse.search.backends import upgrade_layout
 
-    backend = get_backend()
-    if not backend.table_exists("search_record"):
-        backend.create(LIVE)
-    elif backend.outdated():
-        backend.upgrade()
-    else:
-        return
-    if backend.table_exists("search_record_new"):  # a rebuild of the old layout in progress
-        backend.drop(SHADOW)
+    upgrade_layout()
 
 
 class Migration(migrations.Migration):
