@@ -33,7 +33,7 @@ from django.db import connection, transaction
 
 from clearinghouse.records.i18n import UN_LANGUAGES
 from clearinghouse.search.documents import Entry
-from clearinghouse.search.text import ParsedQuery, fold, stem
+from clearinghouse.search.text import TOKENS_VERSION, ParsedQuery, fold, is_cjk_char, stem
 
 LIVE = ""
 SHADOW = "_new"
@@ -104,6 +104,8 @@ class Backend:
                 f"(record_id, facet, value)"
             )
             self._create_text(cur, suffix, tag)
+            if suffix == LIVE:  # a new, empty index: current tokens
+                self._set_meta(cur, "tokens", str(TOKENS_VERSION))
             if suffix == SHADOW:
                 # How far a rebuild got (records published meanwhile land in the shadow too,
                 # so its highest record id says nothing).
@@ -121,9 +123,64 @@ class Backend:
             columns = connection.introspection.get_table_description(cur, "search_facet")
         return "published_at" not in {c.name for c in columns}
 
+    # --- token version (search.text.TOKENS_VERSION) ----------------------------------------
+    def _set_meta(self, cur: Any, name: str, value: str) -> None:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS search_meta (name VARCHAR(32) PRIMARY KEY, "
+            "value VARCHAR(64) NOT NULL)"
+        )
+        cur.execute("DELETE FROM search_meta WHERE name = %s", [name])
+        cur.execute("INSERT INTO search_meta (name, value) VALUES (%s, %s)", [name, value])
+
+    def tokens_version(self) -> int:
+        """The token version the live index was built with (1: before ``search_meta``)."""
+        if not self.table_exists("search_meta"):
+            return 1
+        with connection.cursor() as cur:
+            cur.execute("SELECT value FROM search_meta WHERE name = 'tokens'")
+            row = cur.fetchone()
+        return int(row[0]) if row else 1
+
+    def tokens_outdated(self) -> bool:
+        return self.table_exists("search_record") and self.tokens_version() < TOKENS_VERSION
+
+    def refold(self, batch: int = 500, report: Any = None) -> int:
+        """Re-tokenise the stored raw text of every document in place (the FTS5 rows, or the
+        ``tsvector``), live and shadow copies; no record is re-parsed. Each batch commits, so
+        an interrupted run leaves a usable index and a new run redoes it. Returns the number
+        of documents."""
+        done = 0
+        for suffix in self.suffixes():
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT COUNT(*) FROM search_text{suffix}")
+                total = int(cur.fetchone()[0])
+            after = -1
+            while True:
+                with transaction.atomic(), connection.cursor() as cur:
+                    cur.execute(
+                        f"SELECT id, title, body FROM search_text{suffix} WHERE id > %s "
+                        f"ORDER BY id LIMIT %s",
+                        [after, batch],
+                    )
+                    rows = cur.fetchall()
+                    if not rows:
+                        break
+                    self._refold_rows(cur, suffix, rows)
+                after = rows[-1][0]
+                done += len(rows)
+                if report is not None:
+                    report(suffix, done, total)
+        with connection.cursor() as cur:
+            self._set_meta(cur, "tokens", str(TOKENS_VERSION))
+        return done
+
+    def _refold_rows(self, cur: Any, suffix: str, rows: list[tuple[int, str, str]]) -> None:
+        raise NotImplementedError
+
     def upgrade(self) -> None:
         """Copy an index of the earlier layout into the current one (SQL only, no re-parsing
-        of records), then swap it in. Vectors are untouched."""
+        of records), then swap it in. Vectors are untouched; the tokens stay as they were."""
+        version = self.tokens_version()
         self.drop(SHADOW)
         self.create(SHADOW)
         with transaction.atomic(), connection.cursor() as cur:
@@ -138,6 +195,8 @@ class Backend:
             )
             self._copy_text(cur)
         self.swap()
+        with connection.cursor() as cur:
+            self._set_meta(cur, "tokens", str(version))
 
     def _copy_text(self, cur: Any) -> None:
         raise NotImplementedError
@@ -169,6 +228,7 @@ class Backend:
                 cur.execute(f"DROP TABLE IF EXISTS {live}")
                 cur.execute(f"ALTER TABLE {new} RENAME TO {live}")
             cur.execute("DROP TABLE IF EXISTS search_rebuild_progress")
+            self._set_meta(cur, "tokens", str(TOKENS_VERSION))  # the shadow was built anew
 
     # --- writes ---------------------------------------------------------------------------
     def write(
@@ -429,6 +489,13 @@ class SQLiteBackend(Backend):
             f"FROM search_text t JOIN search_fts f ON f.rowid = t.id"
         )
 
+    def _refold_rows(self, cur: Any, suffix: str, rows: list[tuple[int, str, str]]) -> None:
+        cur.execute(f"DELETE FROM search_fts{suffix} WHERE rowid IN ({_in([r[0] for r in rows])})")
+        cur.executemany(
+            f"INSERT INTO search_fts{suffix} (rowid, title, body) VALUES (%s, %s, %s)",
+            [(i, fold(title), fold_text(body)) for i, title, body in rows],
+        )
+
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
         rows, folded = [], []
         for e in entries:
@@ -451,9 +518,11 @@ class SQLiteBackend(Backend):
         parts = []
         for term in query.terms:
             s = stem(term)
-            parts.append(f'"{s}"*' if s != term or len(term) >= 5 else f'"{term}"')
+            prefix = s != term or len(term) >= 5 or is_cjk_char(term)  # 水 → "水"*: 水下, 水…
+            parts.append(f'"{s}"*' if prefix else f'"{term}"')
         for phrase in query.phrases:
-            parts.append('"' + " ".join(phrase) + '"')
+            star = "*" if is_cjk_char(phrase[-1]) else ""
+            parts.append('"' + " ".join(phrase) + '"' + star)
         return (" OR " if any_term else " AND ").join(parts)
 
     def match(
@@ -513,6 +582,13 @@ class PostgresBackend(Backend):
             "SELECT record_id, lang, cfg, title, body, tsv FROM search_text ORDER BY id"
         )
 
+    def _refold_rows(self, cur: Any, suffix: str, rows: list[tuple[int, str, str]]) -> None:
+        cur.executemany(
+            f"UPDATE search_text{suffix} SET tsv = setweight(to_tsvector(cfg, %s), 'A') || "
+            f"setweight(to_tsvector(cfg, %s), 'B') WHERE id = %s",
+            [(fold(title), fold_text(body), i) for i, title, body in rows],
+        )
+
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
         rows = []
         for e in entries:
@@ -531,12 +607,15 @@ class PostgresBackend(Backend):
     def tsquery(query: ParsedQuery, cfg: str, any_term: bool = False) -> str:
         parts = []
         for term in query.terms:
-            if cfg == "simple" and len(term) >= 5 and stem(term) != term:
+            if is_cjk_char(term):  # 水 → '水':* (every bigram starting with it)
+                parts.append(f"'{term}':*")
+            elif cfg == "simple" and len(term) >= 5 and stem(term) != term:
                 parts.append(f"'{stem(term)}':*")
             else:
                 parts.append(f"'{term}'")
         for phrase in query.phrases:
-            parts.append("(" + " <-> ".join(f"'{w}'" for w in phrase) + ")")
+            star = ":*" if is_cjk_char(phrase[-1]) else ""
+            parts.append("(" + " <-> ".join(f"'{w}'" for w in phrase) + star + ")")
         return (" | " if any_term else " & ").join(parts)
 
     def match(
