@@ -1,9 +1,11 @@
 """The search service: one entry point, :func:`search`, over either backend.
 
 1. The query is parsed (``text.parse_query``; refusals raise ``QueryError``).
-2. Lexical: full-text matches (all words; any word if that finds nothing), fused by reciprocal
-   rank with the records tagged with the concepts the query names in any language, and their
-   narrower concepts (``restauración`` → GBF-TARGET-02; ``Africa`` → its countries).
+2. Lexical: full-text matches (all words; any word if that finds nothing and the query names
+   no concept), fused by reciprocal rank with the records tagged with the concepts the query
+   names in any language, and their narrower concepts (``restauración`` → GBF-TARGET-02;
+   ``Africa`` → its countries), and — a list of half weight, new records only — those tagged
+   with concepts mapped to them by the crosswalk (``Aichi Target 11`` → GBF-TARGET-03).
 3. Semantic: cosine similarity of sentence vectors (the "closest" records).
 4. Hybrid: reciprocal rank fusion of 2 and 3. Without the model, hybrid is lexical.
 5. Facets are counted on the candidates (each facet ignoring its own selection), then the
@@ -54,7 +56,7 @@ class Hit:
     snippet: SafeString
     snippet_lang: str
     score: float
-    matched_by: list[str]  # "words", "concept", "closest"
+    matched_by: list[str]  # "words", "concept", "mapping", "closest"
     similarity: float | None = None
 
 
@@ -73,6 +75,33 @@ class Facet:
 
 
 @dataclass
+class Mapped:
+    """A concept the query reached through the crosswalk, and the concept it named."""
+
+    identifier: str
+    label: str
+    via: str
+    via_label: str
+
+    @property
+    def explanation(self) -> str:
+        from django.utils.translation import gettext as _
+
+        return _("via mapping: %(source)s → %(target)s") % {
+            "source": self.via_label,
+            "target": self.label,
+        }
+
+
+@dataclass
+class Crosswalk:
+    """What the crosswalk added to a lexical search (filled in by :func:`lexical`)."""
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (mapped, named concept)
+    records: set[int] = field(default_factory=set)  # found only through the mapped concepts
+
+
+@dataclass
 class Results:
     query: str
     mode: str
@@ -85,31 +114,55 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     facets: list[Facet] = field(default_factory=list)
     concepts: list[tuple[str, str]] = field(default_factory=list)  # expanded: (id, label)
+    mapped: list[Mapped] = field(default_factory=list)  # reached through the crosswalk
     semantic_available: bool = False
     facets_approximate: bool = False  # counts estimated from the best FACET_BUDGET records
 
 
-def rrf(*rankings: Sequence[int], k: int = RRF_K) -> list[int]:
-    """Reciprocal rank fusion: Σ 1 / (k + rank)."""
+def rrf(*rankings: Sequence[int], k: int = RRF_K, weights: Sequence[float] = ()) -> list[int]:
+    """Reciprocal rank fusion: Σ weight / (k + rank) (weight 1 unless given)."""
     scores: dict[int, float] = {}
-    for ranking in rankings:
+    for i, ranking in enumerate(rankings):
+        weight = weights[i] if i < len(weights) else 1.0
         for rank, rid in enumerate(ranking, start=1):
-            scores[rid] = scores.get(rid, 0.0) + 1.0 / (k + rank)
+            scores[rid] = scores.get(rid, 0.0) + weight / (k + rank)
     return sorted(scores, key=lambda rid: -scores[rid])
 
 
 def lexical(
-    parsed: ParsedQuery, portal_id: int | None, limit: int = CANDIDATES, expand: bool = True
+    parsed: ParsedQuery,
+    portal_id: int | None,
+    limit: int = CANDIDATES,
+    expand: bool = True,
+    crosswalk: Crosswalk | None = None,
 ) -> tuple[list[int], set[int], set[int], list[str]]:
+    """(ranking, found by words, found by concepts, concepts); ``crosswalk``, when given,
+    receives the mapped concepts used and the records found only through them."""
     backend = get_backend()
+    expand = expand and not parsed.phrases
+    th = thesaurus.get()
+    concepts = th.expand(parsed.all_terms) if expand else []
+    mapped = th.crosswalk(parsed.all_terms) if expand else []
     hits = backend.match(parsed, portal_id, limit)
-    if not hits and len(parsed.all_terms) > 1:
+    if not hits and len(parsed.all_terms) > 1 and not (concepts or mapped):
+        # Any word — unless the query names a concept ("Aichi Target 11"): its words apart
+        # ("target", "11") would only bring noise.
         hits = backend.match(parsed, portal_id, limit, any_term=True)
     words = [rid for rid, _score in hits]
-    expand = expand and not parsed.phrases
-    concepts = thesaurus.get().expand(parsed.all_terms) if expand else []
     tagged = backend.with_values(concepts, portal_id, limit) if concepts else []
-    ranked = rrf(words, tagged) if tagged else words
+    direct = set(words) | set(tagged)
+    via = [
+        rid
+        for rid in (
+            backend.with_values([c for c, _v in mapped], portal_id, limit) if mapped else []
+        )
+        if rid not in direct
+    ]
+    if crosswalk is not None:
+        crosswalk.pairs.extend(mapped)
+        crosswalk.records.update(via)
+    # Records found only through the crosswalk come after every direct match.
+    ranked = [*(rrf(words, tagged) if tagged else words), *via]
     return ranked, set(words), set(tagged), concepts
 
 
@@ -189,9 +242,12 @@ def search(
     by_words: set[int] = set()
     by_concept: set[int] = set()
     concepts: list[str] = []
+    mapped = Crosswalk()
     similarity: dict[int, float] = {}
     if effective in ("lexical", "hybrid"):
-        ranked, by_words, by_concept, concepts = lexical(parsed, portal_id, expand=expand)
+        ranked, by_words, by_concept, concepts = lexical(
+            parsed, portal_id, expand=expand, crosswalk=mapped
+        )
     if effective in ("semantic", "hybrid"):
         near = closest(
             parsed.text, portal_id, CANDIDATES if effective == "semantic" else SEMANTIC_K
@@ -270,6 +326,9 @@ def search(
             :10
         ]
         + [(c, th.label(c, language)) for c in concepts if th.scheme.get(c) == "countries"][:5],
+        mapped=[
+            Mapped(c, th.label(c, language), via, th.name(via, language)) for c, via in mapped.pairs
+        ][:10],
         semantic_available=has_model,
         facets_approximate=approximate,
     )
@@ -285,6 +344,8 @@ def search(
             matched.append("words")
         if rid in by_concept:
             matched.append("concept")
+        if rid in mapped.records:
+            matched.append("mapping")
         if rid in similarity:
             matched.append("closest")
         rtype = RECORD_TYPES.get(info["schema"])
