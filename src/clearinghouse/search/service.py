@@ -4,8 +4,8 @@
 2. Lexical: full-text matches (all words; any word if that finds nothing and the query names
    no concept), fused by reciprocal rank with the records tagged with the concepts the query
    names in any language, and their narrower concepts (``restauración`` → GBF-TARGET-02;
-   ``Africa`` → its countries), and — a list of half weight, new records only — those tagged
-   with concepts mapped to them by the crosswalk (``Aichi Target 11`` → GBF-TARGET-03).
+   ``Africa`` → its countries); after them, the records tagged only with concepts mapped to
+   the ones it names by the crosswalk (``Aichi Target 11`` → GBF-TARGET-03).
 3. Semantic: cosine similarity of sentence vectors (the "closest" records).
 4. Hybrid: reciprocal rank fusion of 2 and 3. Without the model, hybrid is lexical.
 5. Facets are counted on the candidates (each facet ignoring its own selection), then the
@@ -119,13 +119,12 @@ class Results:
     facets_approximate: bool = False  # counts estimated from the best FACET_BUDGET records
 
 
-def rrf(*rankings: Sequence[int], k: int = RRF_K, weights: Sequence[float] = ()) -> list[int]:
-    """Reciprocal rank fusion: Σ weight / (k + rank) (weight 1 unless given)."""
+def rrf(*rankings: Sequence[int], k: int = RRF_K) -> list[int]:
+    """Reciprocal rank fusion: Σ 1 / (k + rank)."""
     scores: dict[int, float] = {}
-    for i, ranking in enumerate(rankings):
-        weight = weights[i] if i < len(weights) else 1.0
+    for ranking in rankings:
         for rank, rid in enumerate(ranking, start=1):
-            scores[rid] = scores.get(rid, 0.0) + weight / (k + rank)
+            scores[rid] = scores.get(rid, 0.0) + 1.0 / (k + rank)
     return sorted(scores, key=lambda rid: -scores[rid])
 
 
@@ -142,7 +141,7 @@ def lexical(
     expand = expand and not parsed.phrases
     th = thesaurus.get()
     concepts = th.expand(parsed.all_terms) if expand else []
-    mapped = th.crosswalk(parsed.all_terms) if expand else []
+    mapped = th.crosswalk(parsed.all_terms, concepts) if expand else []
     hits = backend.match(parsed, portal_id, limit)
     if not hits and len(parsed.all_terms) > 1 and not (concepts or mapped):
         # Any word — unless the query names a concept ("Aichi Target 11"): its words apart

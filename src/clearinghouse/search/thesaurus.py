@@ -153,19 +153,21 @@ class Thesaurus:
             out += [c for c in sorted(self.descendants(ident)) if c not in out]
         return out
 
-    def crosswalk(self, terms: list[str]) -> list[tuple[str, str]]:
+    def crosswalk(self, terms: list[str], direct: list[str] | None = None) -> list[tuple[str, str]]:
         """(concept, the concept the query named) for the concepts mapped to or from a
         concept the query names in full (``match(named=True)``; one step of the crosswalk,
         exact/close/related matches), limited to schemes records are tagged with and leaving
         out what :meth:`expand` already gives: "Aichi Target 11" → (GBF-TARGET-03,
-        AICHI-TARGET-11)."""
+        AICHI-TARGET-11). ``direct``: ``expand(terms)`` when the caller has it."""
         matched = self.match(terms, named=True)
-        direct = set(self.expand(terms))
+        if not matched:
+            return []
+        known = set(self.expand(terms) if direct is None else direct)
         out: list[tuple[str, str]] = []
         seen: set[str] = set()
         for via in matched:
             for ident in sorted(self.mapped.get(via, ())):
-                if ident in direct or ident in seen or self.scheme.get(ident) not in EXPANDABLE:
+                if ident in known or ident in seen or self.scheme.get(ident) not in EXPANDABLE:
                     continue
                 seen.add(ident)
                 out.append((ident, via))
