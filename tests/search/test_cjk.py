@@ -119,3 +119,37 @@ def test_full_rebuild_and_refold_mark_the_current_tokens(
     call_command("reindex", "--refold", verbosity=0)
     assert not backend.tokens_outdated()
     assert found("估", central, corpus) == ["r16"]
+
+
+def test_refold_shows_progress_and_resumes_after_an_interruption(
+    corpus: dict[str, Any], central: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from io import StringIO
+
+    from django.db import connection
+
+    backend = get_backend()
+    with monkeypatch.context() as m:  # an index of the earlier tokens, as above
+        old = lambda text: " ".join(tokens(text))  # noqa: E731
+        m.setattr(backends, "fold", old)
+        m.setattr(backends, "_fold_line", old)
+        backend.refold()
+    with connection.cursor() as cur:
+        backend._set_meta(cur, "tokens", "1")
+        cur.execute("SELECT COUNT(*) FROM search_text")
+        total = cur.fetchone()[0]
+    assert total > 4
+
+    first = StringIO()
+    call_command("reindex", "--refold", "--batch", "2", "--stop-after", "2", stdout=first)
+    assert "2 document(s) re-tokenised; stopped, run again to resume." in first.getvalue()
+    assert f"2/{total} documents" in first.getvalue()  # the progress bar
+    assert backend.tokens_outdated()  # not done yet: still version 1
+
+    second = StringIO()
+    call_command("reindex", "--refold", "--batch", "2", stdout=second)
+    assert f"{total - 2} document(s) re-tokenised." in second.getvalue()  # resumed, not redone
+    assert f"{total}/{total} documents" in second.getvalue()
+    assert not backend.tokens_outdated()
+    assert found("测", central, corpus) == ["r05"]
+    assert found("估", central, corpus) == ["r16"]

@@ -144,18 +144,34 @@ class Backend:
     def tokens_outdated(self) -> bool:
         return self.table_exists("search_record") and self.tokens_version() < TOKENS_VERSION
 
-    def refold(self, batch: int = 500, report: Any = None) -> int:
+    def _meta(self, name: str) -> str | None:
+        if not self.table_exists("search_meta"):
+            return None
+        with connection.cursor() as cur:
+            cur.execute("SELECT value FROM search_meta WHERE name = %s", [name])
+            row = cur.fetchone()
+        return str(row[0]) if row else None
+
+    def refold(self, batch: int = 500, report: Any = None, stop_after: int = 0) -> int:
         """Re-tokenise the stored raw text of every document in place (the FTS5 rows, or the
-        ``tsvector``), live and shadow copies; no record is re-parsed. Each batch commits, so
-        an interrupted run leaves a usable index and a new run redoes it. Returns the number
-        of documents."""
+        ``tsvector``), live and shadow copies; no record is re-parsed. Each batch commits
+        with the last id done (``search_meta``): an interrupted run leaves a usable index,
+        and the next run, while the tokens are still outdated, resumes after it. The token
+        version is set when every document is done. ``stop_after``: stop after about that
+        many documents (to test resuming). Returns the number of documents re-tokenised."""
+        resume = self.tokens_outdated()
         done = 0
         for suffix in self.suffixes():
+            key = f"refold{suffix or '_live'}"
+            after = int(self._meta(key) or -1) if resume else -1
             with connection.cursor() as cur:
                 cur.execute(f"SELECT COUNT(*) FROM search_text{suffix}")
                 total = int(cur.fetchone()[0])
-            after = -1
+                cur.execute(f"SELECT COUNT(*) FROM search_text{suffix} WHERE id <= %s", [after])
+                here = int(cur.fetchone()[0])  # done by an interrupted run
             while True:
+                if stop_after and done >= stop_after:
+                    return done
                 with transaction.atomic(), connection.cursor() as cur:
                     cur.execute(
                         f"SELECT id, title, body FROM search_text{suffix} WHERE id > %s "
@@ -166,12 +182,15 @@ class Backend:
                     if not rows:
                         break
                     self._refold_rows(cur, suffix, rows)
-                after = rows[-1][0]
+                    after = rows[-1][0]
+                    self._set_meta(cur, key, str(after))
                 done += len(rows)
+                here += len(rows)
                 if report is not None:
-                    report(suffix, done, total)
-        with connection.cursor() as cur:
+                    report(suffix, here, total)
+        with transaction.atomic(), connection.cursor() as cur:
             self._set_meta(cur, "tokens", str(TOKENS_VERSION))
+            cur.execute("DELETE FROM search_meta WHERE name LIKE %s", ["refold%"])
         return done
 
     def _refold_rows(self, cur: Any, suffix: str, rows: list[tuple[int, str, str]]) -> None:
@@ -229,6 +248,7 @@ class Backend:
                 cur.execute(f"ALTER TABLE {new} RENAME TO {live}")
             cur.execute("DROP TABLE IF EXISTS search_rebuild_progress")
             self._set_meta(cur, "tokens", str(TOKENS_VERSION))  # the shadow was built anew
+            cur.execute("DELETE FROM search_meta WHERE name LIKE %s", ["refold%"])
 
     # --- writes ---------------------------------------------------------------------------
     def write(

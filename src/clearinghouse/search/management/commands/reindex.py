@@ -134,7 +134,10 @@ class Command(BaseCommand):
             if out is not None:
                 progress(done, total, started, out, f"documents{suffix and ' (shadow copy)'}")
 
-        n = backend.refold(max(opts["batch"], 1), report)
+        n = backend.refold(max(opts["batch"], 1), report, opts["stop_after"])
         if out is not None:
             out.write("\n")
-        self.stdout.write(self.style.SUCCESS(f"{n} document(s) re-tokenised."))
+        if backend.tokens_outdated():
+            self.stdout.write(f"{n} document(s) re-tokenised; stopped, run again to resume.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"{n} document(s) re-tokenised."))
