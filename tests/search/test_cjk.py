@@ -153,3 +153,14 @@ def test_refold_shows_progress_and_resumes_after_an_interruption(
     assert not backend.tokens_outdated()
     assert found("测", central, corpus) == ["r05"]
     assert found("估", central, corpus) == ["r16"]
+
+
+def test_phrase_highlighting_marks_the_words_not_the_index_tails() -> None:
+    from clearinghouse.search.highlight import snippet
+    from clearinghouse.search.text import parse_query
+
+    # The phrase "湿地 保护" carries the tail 地 for the index; 地 elsewhere is not marked.
+    marked = str(snippet("湿地，保护区，地方", parse_query('"湿地 保护"')))
+    assert marked == "<mark>湿地</mark>，<mark>保护</mark>区，地方"
+    # A one-character query marks each occurrence, at any position in a run.
+    assert str(snippet("海洋，近海", parse_query("海"))) == "<mark>海</mark>洋，近<mark>海</mark>"
