@@ -253,14 +253,16 @@ def _load() -> Thesaurus:
                     per_lang.setdefault(lang, []).append(text)
         th.labels[ident] = per_lang
         th.broader[ident] = {b.identifier for b in c.broader.all()}
-        names = NAMES.get(c.scheme.identifier)
-        if names and c.notation:
+        # Numbered concepts only: Aichi targets and SDGs, not the Aichi strategic goals
+        # (A–E) or the SDG targets (14.5).
+        names = NAMES.get(c.scheme.identifier) if c.notation.isdigit() else None
+        if names:
             th.names[ident] = {lang: forms[0].format(n=c.notation) for lang, forms in names.items()}
         # Concepts of other schemes take part only through the crosswalk, named in full.
         via_mapping = c.scheme.identifier not in EXPANDABLE and bool(th.mapped.get(ident))
         if (c.scheme.identifier in EXPANDABLE or via_mapping) and not c.deprecated:
             texts_of = dict(per_lang)
-            if names and c.notation:
+            if names:
                 for lang, forms in names.items():
                     texts_of[lang] = [
                         *texts_of.get(lang, []),
