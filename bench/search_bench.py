@@ -262,6 +262,17 @@ def run(args: argparse.Namespace) -> None:
         ),
         keywords,
     )
+    # Chinese: a one-character query is a prefix query on the bigrams ("水"*), against
+    # two-character words (one bigram); characters drawn from the Chinese word pool.
+    zh_words = [w for w in pools["zh"] if len(w) == 2]
+    zh_chars = [rng.choice(zh_words)[rng.randint(0, 1)] for _ in range(args.queries)]
+    results["Chinese, one character (prefix query)"] = timed(
+        lambda q: service.search(q, central, mode="lexical"), zh_chars
+    )
+    results["Chinese, two-character word"] = timed(
+        lambda q: service.search(q, central, mode="lexical"),
+        [rng.choice(zh_words) for _ in range(args.queries)],
+    )
     results["sorted by date"] = timed(
         lambda q: service.search(q, central, mode="lexical", sort="date"), keywords
     )

@@ -25,6 +25,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clearinghouse.settings")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 K = 10
+# Queries naming an Aichi target (records are tagged with GBF targets only): found through the
+# CBD's GBF_SAMEAS crosswalk. Relevant: the records on that topic in the labelled set.
+CROSSWALK_QUERIES = [
+    ("Aichi Target 11", ["r07", "r08", "r09", "r10"]),  # protected areas → GBF Target 3
+    ("Objectif d'Aichi 11", ["r07", "r08", "r09", "r10"]),
+    ("Meta 9 de Aichi", ["r11", "r12", "r13"]),  # invasive species → GBF Target 6
+    ("Айтинская целевая задача 8", ["r14", "r15", "r16"]),  # pollution → GBF Target 7
+    ("爱知目标16", ["r24", "r25", "r26"]),  # Nagoya Protocol → GBF Target 13
+]
 
 
 def ndcg(ranked: list[str], relevant: set[str], k: int = K) -> float:
@@ -115,6 +124,18 @@ def run() -> None:
             f"| {mode} | {mean(s['ndcg']):.3f} | {mean(s['recall']):.3f} | "
             f"{mean(s['x_ndcg']):.3f} | {mean(s['x_recall']):.3f} |"
         )
+
+    print(f"\n{len(CROSSWALK_QUERIES)} crosswalk queries (Aichi targets by name, 5 languages)")
+    print(f"| mode | nDCG@{K} | recall@{K} |")
+    print("|---|---|---|")
+    for mode in ("lexical", "hybrid"):
+        cw_n, cw_r = [], []
+        for q, relevant in CROSSWALK_QUERIES:
+            res = service.search(q, central, mode=mode, page_size=K)
+            ranked = [key_of[h.record_id] for h in res.hits]
+            cw_n.append(ndcg(ranked, set(relevant)))
+            cw_r.append(recall(ranked, set(relevant)))
+        print(f"| {mode} | {mean(cw_n):.3f} | {mean(cw_r):.3f} |")
 
     # Tag suggestions: the record's title and summary, without its tags.
     counts = {"targets": [0, 0, 0], "subjects": [0, 0, 0]}  # correct, suggested, labelled

@@ -12,8 +12,20 @@ def test_folding_removes_accents_and_case() -> None:
 
 
 def test_chinese_is_cut_into_bigrams() -> None:
-    assert fold("湿地修复") == "湿地 地修 修复"
+    # The index keeps each run's last character too (it starts no bigram); queries do not.
+    assert fold("湿地修复") == "湿地 地修 修复 复"
     assert fold("林") == "林"
+    assert fold("湿地，林 forest") == "湿地 地 林 forest"
+    assert parse_query("湿地修复").terms == ["湿地", "地修", "修复"]
+
+
+def test_chinese_phrases_follow_the_index_tokens() -> None:
+    # A run followed by another word carries its tail, as in the index; the last run does
+    # not, so "湿地保护" still matches inside 湿地保护区.
+    assert parse_query('"湿地 保护"').phrases == [["湿地", "地", "保护"]]
+    assert parse_query('"湿地保护"').phrases == [["湿地", "地保", "保护"]]
+    assert parse_query('"水"').phrases == [["水"]]
+    assert parse_query("水").terms == ["水"]
 
 
 def test_arabic_article_and_letter_variants() -> None:

@@ -36,7 +36,10 @@ class HitOut(Schema):
     published_at: str
     snippet: str = Field(description="HTML: escaped text, query words in <mark>")
     snippet_lang: str
-    matched_by: list[str] = Field(description="words, concept (thesaurus), closest (semantic)")
+    matched_by: list[str] = Field(
+        description="words, concept (thesaurus), mapping (a concept mapped to the one the query "
+        "names, by the crosswalk), closest (semantic)"
+    )
     similarity: float | None
 
 
@@ -52,9 +55,23 @@ class FacetOut(Schema):
     values: list[FacetValueOut]
 
 
+class ConceptRefOut(Schema):
+    identifier: str
+    label: str
+
+
 class ConceptOut(Schema):
     identifier: str
     label: str
+    via: ConceptRefOut | None = Field(
+        None,
+        description="for a concept reached through the crosswalk (skos:exactMatch, closeMatch "
+        "or relatedMatch, either way): the concept the query named, e.g. Aichi Target 11 for "
+        "GBF Target 3; null for the concepts the query names and their narrower concepts",
+    )
+    explanation: str = Field(
+        "", description="“via mapping: Aichi Target 11 → Target 3 …”, in the request language"
+    )
 
 
 class RecordSearchOut(Schema):
@@ -72,7 +89,10 @@ class RecordSearchOut(Schema):
     page: int
     pages: int
     page_size: int
-    concepts: list[ConceptOut] = Field(description="concepts the query was expanded to")
+    concepts: list[ConceptOut] = Field(
+        description="concepts the query was expanded to: those it names and their narrower "
+        "concepts, then (with `via`) those mapped to them by the crosswalk, ranked lower"
+    )
     facets: list[FacetOut]
     facets_approximate: bool = Field(
         description="facet counts estimated: counted on the best 1,000 candidates and scaled"
@@ -155,7 +175,16 @@ def search(
         **{k: getattr(results, k) for k in ("page", "pages", "page_size", "facets")},
         "facets_approximate": results.facets_approximate,
         "total_estimated": results.total_estimated,
-        "concepts": [{"identifier": c, "label": label} for c, label in results.concepts],
+        "concepts": [{"identifier": c, "label": label} for c, label in results.concepts]
+        + [
+            {
+                "identifier": m.identifier,
+                "label": m.label,
+                "via": {"identifier": m.via, "label": m.via_label},
+                "explanation": m.explanation,
+            }
+            for m in results.mapped
+        ],
         "results": [
             {**h.__dict__, "schema_name": h.schema, "snippet": str(h.snippet)} for h in results.hits
         ],

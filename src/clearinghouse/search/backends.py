@@ -36,7 +36,7 @@ from django.db import connection, transaction
 
 from clearinghouse.records.i18n import UN_LANGUAGES
 from clearinghouse.search.documents import Entry
-from clearinghouse.search.text import ParsedQuery, fold, stem
+from clearinghouse.search.text import TOKENS_VERSION, ParsedQuery, fold, is_cjk_char, stem
 
 LIVE = ""
 SHADOW = "_new"
@@ -129,6 +129,8 @@ class Backend:
                 f"(record_id, facet, value)"
             )
             self._create_text(cur, suffix, tag)
+            if suffix == LIVE:  # a new, empty index: current tokens
+                self._set_meta(cur, "tokens", str(TOKENS_VERSION))
             if suffix == SHADOW:
                 # How far a rebuild got (records published meanwhile land in the shadow too,
                 # so its highest record id says nothing).
@@ -146,9 +148,83 @@ class Backend:
             columns = connection.introspection.get_table_description(cur, "search_facet")
         return "published_at" not in {c.name for c in columns}
 
+    # --- token version (search.text.TOKENS_VERSION) ----------------------------------------
+    def _set_meta(self, cur: Any, name: str, value: str) -> None:
+        cur.execute(
+            "CREATE TABLE IF NOT EXISTS search_meta (name VARCHAR(32) PRIMARY KEY, "
+            "value VARCHAR(64) NOT NULL)"
+        )
+        cur.execute("DELETE FROM search_meta WHERE name = %s", [name])
+        cur.execute("INSERT INTO search_meta (name, value) VALUES (%s, %s)", [name, value])
+
+    def tokens_version(self) -> int:
+        """The token version the live index was built with (1: before ``search_meta``)."""
+        if not self.table_exists("search_meta"):
+            return 1
+        with connection.cursor() as cur:
+            cur.execute("SELECT value FROM search_meta WHERE name = 'tokens'")
+            row = cur.fetchone()
+        return int(row[0]) if row else 1
+
+    def tokens_outdated(self) -> bool:
+        return self.table_exists("search_record") and self.tokens_version() < TOKENS_VERSION
+
+    def _meta(self, name: str) -> str | None:
+        if not self.table_exists("search_meta"):
+            return None
+        with connection.cursor() as cur:
+            cur.execute("SELECT value FROM search_meta WHERE name = %s", [name])
+            row = cur.fetchone()
+        return str(row[0]) if row else None
+
+    def refold(self, batch: int = 500, report: Any = None, stop_after: int = 0) -> int:
+        """Re-tokenise the stored raw text of every document in place (the FTS5 rows, or the
+        ``tsvector``), live and shadow copies; no record is re-parsed. Each batch commits
+        with the last id done (``search_meta``): an interrupted run leaves a usable index,
+        and the next run, while the tokens are still outdated, resumes after it. The token
+        version is set when every document is done. ``stop_after``: stop after about that
+        many documents (to test resuming). Returns the number of documents re-tokenised."""
+        resume = self.tokens_outdated()
+        done = 0
+        for suffix in self.suffixes():
+            key = f"refold{suffix or '_live'}"
+            after = int(self._meta(key) or -1) if resume else -1
+            with connection.cursor() as cur:
+                cur.execute(f"SELECT COUNT(*) FROM search_text{suffix}")
+                total = int(cur.fetchone()[0])
+                cur.execute(f"SELECT COUNT(*) FROM search_text{suffix} WHERE id <= %s", [after])
+                here = int(cur.fetchone()[0])  # done by an interrupted run
+            while True:
+                if stop_after and done >= stop_after:
+                    return done
+                with transaction.atomic(), connection.cursor() as cur:
+                    cur.execute(
+                        f"SELECT id, title, body FROM search_text{suffix} WHERE id > %s "
+                        f"ORDER BY id LIMIT %s",
+                        [after, batch],
+                    )
+                    rows = cur.fetchall()
+                    if not rows:
+                        break
+                    self._refold_rows(cur, suffix, rows)
+                    after = rows[-1][0]
+                    self._set_meta(cur, key, str(after))
+                done += len(rows)
+                here += len(rows)
+                if report is not None:
+                    report(suffix, here, total)
+        with transaction.atomic(), connection.cursor() as cur:
+            self._set_meta(cur, "tokens", str(TOKENS_VERSION))
+            cur.execute("DELETE FROM search_meta WHERE name LIKE %s", ["refold%"])
+        return done
+
+    def _refold_rows(self, cur: Any, suffix: str, rows: list[tuple[int, str, str]]) -> None:
+        raise NotImplementedError
+
     def upgrade(self) -> None:
         """Copy an index of the earlier layout into the current one (SQL only, no re-parsing
-        of records), then swap it in. Vectors are untouched."""
+        of records), then swap it in. Vectors are untouched; the tokens stay as they were."""
+        version = self.tokens_version()
         self.drop(SHADOW)
         self.create(SHADOW)
         with transaction.atomic(), connection.cursor() as cur:
@@ -163,6 +239,8 @@ class Backend:
             )
             self._copy_text(cur)
         self.swap()
+        with connection.cursor() as cur:
+            self._set_meta(cur, "tokens", str(version))
 
     def _copy_text(self, cur: Any) -> None:
         raise NotImplementedError
@@ -194,6 +272,8 @@ class Backend:
                 cur.execute(f"DROP TABLE IF EXISTS {live}")
                 cur.execute(f"ALTER TABLE {new} RENAME TO {live}")
             cur.execute("DROP TABLE IF EXISTS search_rebuild_progress")
+            self._set_meta(cur, "tokens", str(TOKENS_VERSION))  # the shadow was built anew
+            cur.execute("DELETE FROM search_meta WHERE name LIKE %s", ["refold%"])
 
     # --- writes ---------------------------------------------------------------------------
     def write(
@@ -458,9 +538,10 @@ def window_needles(query: ParsedQuery) -> list[str]:
     out = []
     for term in query.terms:
         s = stem(term)
-        out.append(f" {s}" if s != term or len(term) >= 5 else f" {term} ")
+        prefix = s != term or len(term) >= 5 or is_cjk_char(term)
+        out.append(f" {s}" if prefix else f" {term} ")
     for phrase in query.phrases:
-        out.append(" " + " ".join(phrase) + " ")
+        out.append(" " + " ".join(phrase) + ("" if is_cjk_char(phrase[-1]) else " "))
     return out
 
 
@@ -557,6 +638,13 @@ class SQLiteBackend(Backend):
             f"FROM search_text t JOIN search_fts f ON f.rowid = t.id"
         )
 
+    def _refold_rows(self, cur: Any, suffix: str, rows: list[tuple[int, str, str]]) -> None:
+        cur.execute(f"DELETE FROM search_fts{suffix} WHERE rowid IN ({_in([r[0] for r in rows])})")
+        cur.executemany(
+            f"INSERT INTO search_fts{suffix} (rowid, title, body) VALUES (%s, %s, %s)",
+            [(i, fold(title), fold_text(body)) for i, title, body in rows],
+        )
+
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
         rows, folded = [], []
         for e in entries:
@@ -579,9 +667,11 @@ class SQLiteBackend(Backend):
         parts = []
         for term in query.terms:
             s = stem(term)
-            parts.append(f'"{s}"*' if s != term or len(term) >= 5 else f'"{term}"')
+            prefix = s != term or len(term) >= 5 or is_cjk_char(term)  # 水 → "水"*: 水下, 水…
+            parts.append(f'"{s}"*' if prefix else f'"{term}"')
         for phrase in query.phrases:
-            parts.append('"' + " ".join(phrase) + '"')
+            star = "*" if is_cjk_char(phrase[-1]) else ""
+            parts.append('"' + " ".join(phrase) + '"' + star)
         return (" OR " if any_term else " AND ").join(parts)
 
     def match(
@@ -589,12 +679,13 @@ class SQLiteBackend(Backend):
     ) -> Matches:
         """The best ``limit`` records by their best document's BM25 (see ``Backend.match``).
 
-        1. The window: the ``window()``-th matching document in descending rowid order — FTS5
-           walks the doclists backwards and stops there (a rare word has fewer matches: no
-           window, every match is ranked).
-        2. FTS5's top-N sort by BM25 over the matches with ``rowid >=`` that bound (FTS5 seeks
-           the doclists to it), no join: a record has at most one document per language, so
-           the best ``limit × 6`` documents hold the best ``limit`` records."""
+        1. The window: the newest ``window() + 1`` matching documents, in descending rowid
+           order — FTS5 walks the posting lists backwards and stops there.
+        2. More match than the window: the window's documents are ranked here
+           (``_rank_window``) and the total extrapolated.
+        3. Otherwise (most queries): FTS5's top-N sort by BM25 over every match, no join: a
+           record has at most one document per language, so the best ``limit × 6``
+           documents hold the best ``limit`` records; the total is exact."""
         expr = self.expression(query, any_term)
         size = window()
         per_doc = limit * len(UN_LANGUAGES)
@@ -682,6 +773,13 @@ class PostgresBackend(Backend):
             "SELECT record_id, lang, cfg, title, body, tsv FROM search_text ORDER BY id"
         )
 
+    def _refold_rows(self, cur: Any, suffix: str, rows: list[tuple[int, str, str]]) -> None:
+        cur.executemany(
+            f"UPDATE search_text{suffix} SET tsv = setweight(to_tsvector(cfg, %s), 'A') || "
+            f"setweight(to_tsvector(cfg, %s), 'B') WHERE id = %s",
+            [(fold(title), fold_text(body), i) for i, title, body in rows],
+        )
+
     def _insert_text(self, cur: Any, suffix: str, entries: list[Entry]) -> None:
         rows = []
         for e in entries:
@@ -700,12 +798,15 @@ class PostgresBackend(Backend):
     def tsquery(query: ParsedQuery, cfg: str, any_term: bool = False) -> str:
         parts = []
         for term in query.terms:
-            if cfg == "simple" and len(term) >= 5 and stem(term) != term:
+            if is_cjk_char(term):  # 水 → '水':* (every bigram starting with it)
+                parts.append(f"'{term}':*")
+            elif cfg == "simple" and len(term) >= 5 and stem(term) != term:
                 parts.append(f"'{stem(term)}':*")
             else:
                 parts.append(f"'{term}'")
         for phrase in query.phrases:
-            parts.append("(" + " <-> ".join(f"'{w}'" for w in phrase) + ")")
+            star = ":*" if is_cjk_char(phrase[-1]) else ""
+            parts.append("(" + " <-> ".join(f"'{w}'" for w in phrase) + star + ")")
         return (" | " if any_term else " & ").join(parts)
 
     def match(

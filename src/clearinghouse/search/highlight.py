@@ -9,7 +9,7 @@ from functools import lru_cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from clearinghouse.search.text import CJK_RUN, ParsedQuery, same_word, tokens
+from clearinghouse.search.text import CJK_RUN, ParsedQuery, is_tail, same_word, tokens
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 WINDOW = 160  # characters of context
@@ -25,7 +25,11 @@ class Matcher:
 
     def __init__(self, query: ParsedQuery) -> None:
         self.terms = [t for t in query.all_terms if not CJK_RUN.fullmatch(t)]
-        self.cjk = {t for t in query.all_terms if CJK_RUN.fullmatch(t)}
+        # CJK terms: bigrams, and single characters (a one-character query, every
+        # occurrence marked); the tails that phrases carry for the index are not terms.
+        phrase_terms = [t for p in query.phrases for i, t in enumerate(p) if not is_tail(p, i)]
+        self.cjk = {t for t in [*query.terms, *phrase_terms] if CJK_RUN.fullmatch(t)}
+        self.chars = {t for t in self.cjk if len(t) == 1}
         self.seen: dict[str, bool] = {}
 
     def word(self, word: str) -> bool:
@@ -43,10 +47,12 @@ class Matcher:
             if self.cjk and CJK_RUN.search(w):
                 for run in CJK_RUN.finditer(w):
                     r = run.group()
-                    for i in range(len(r) - 1):
-                        if r[i : i + 2] in self.cjk:
-                            start = m.start() + run.start() + i
+                    for i in range(len(r)):
+                        start = m.start() + run.start() + i
+                        if r[i : i + 2] in self.cjk and i < len(r) - 1:
                             spans.append((start, start + 2))
+                        elif r[i] in self.chars:
+                            spans.append((start, start + 1))
             elif self.terms and self.word(w):
                 spans.append((m.start(), m.end()))
         spans.sort()

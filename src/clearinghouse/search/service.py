@@ -1,9 +1,11 @@
 """The search service: one entry point, :func:`search`, over either backend.
 
 1. The query is parsed (``text.parse_query``; refusals raise ``QueryError``).
-2. Lexical: full-text matches (all words; any word if that finds nothing), fused by reciprocal
-   rank with the records tagged with the concepts the query names in any language, and their
-   narrower concepts (``restauración`` → GBF-TARGET-02; ``Africa`` → its countries).
+2. Lexical: full-text matches (all words; any word if that finds nothing and the query names
+   no concept), fused by reciprocal rank with the records tagged with the concepts the query
+   names in any language, and their narrower concepts (``restauración`` → GBF-TARGET-02;
+   ``Africa`` → its countries); after them, the records tagged only with concepts mapped to
+   the ones it names by the crosswalk (``Aichi Target 11`` → GBF-TARGET-03).
 3. Semantic: cosine similarity of sentence vectors (the "closest" records).
 4. Hybrid: reciprocal rank fusion of 2 and 3. Without the model, hybrid is lexical.
 5. Facets are counted on the candidates (each facet ignoring its own selection), then the
@@ -55,7 +57,7 @@ class Hit:
     snippet: SafeString
     snippet_lang: str
     score: float
-    matched_by: list[str]  # "words", "concept", "closest"
+    matched_by: list[str]  # "words", "concept", "mapping", "closest"
     similarity: float | None = None
 
 
@@ -74,6 +76,33 @@ class Facet:
 
 
 @dataclass
+class Mapped:
+    """A concept the query reached through the crosswalk, and the concept it named."""
+
+    identifier: str
+    label: str
+    via: str
+    via_label: str
+
+    @property
+    def explanation(self) -> str:
+        from django.utils.translation import gettext as _
+
+        return _("via mapping: %(source)s → %(target)s") % {
+            "source": self.via_label,
+            "target": self.label,
+        }
+
+
+@dataclass
+class Crosswalk:
+    """What the crosswalk added to a lexical search (filled in by :func:`lexical`)."""
+
+    pairs: list[tuple[str, str]] = field(default_factory=list)  # (mapped, named concept)
+    records: set[int] = field(default_factory=set)  # found only through the mapped concepts
+
+
+@dataclass
 class Results:
     query: str
     mode: str
@@ -86,6 +115,7 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     facets: list[Facet] = field(default_factory=list)
     concepts: list[tuple[str, str]] = field(default_factory=list)  # expanded: (id, label)
+    mapped: list[Mapped] = field(default_factory=list)  # reached through the crosswalk
     semantic_available: bool = False
     facets_approximate: bool = False  # counts estimated from the best FACET_BUDGET records
     total_estimated: bool = False  # total extrapolated: a very broad query (see backends.window)
@@ -111,17 +141,39 @@ class Lexical:
 
 
 def lexical(
-    parsed: ParsedQuery, portal_id: int | None, limit: int = CANDIDATES, expand: bool = True
+    parsed: ParsedQuery,
+    portal_id: int | None,
+    limit: int = CANDIDATES,
+    expand: bool = True,
+    crosswalk: Crosswalk | None = None,
 ) -> Lexical:
+    """The lexical candidates; ``crosswalk``, when given, receives the mapped concepts used
+    and the records found only through them."""
     backend = get_backend()
+    expand = expand and not parsed.phrases
+    th = thesaurus.get()
+    concepts = th.expand(parsed.all_terms) if expand else []
+    mapped = th.crosswalk(parsed.all_terms, concepts) if expand else []
     found = backend.match(parsed, portal_id, limit)
-    if not found.hits and len(parsed.all_terms) > 1:
+    if not found.hits and len(parsed.all_terms) > 1 and not (concepts or mapped):
+        # Any word — unless the query names a concept ("Aichi Target 11"): its words apart
+        # ("target", "11") would only bring noise.
         found = backend.match(parsed, portal_id, limit, any_term=True)
     words = [rid for rid, _score in found.hits]
-    expand = expand and not parsed.phrases
-    concepts = thesaurus.get().expand(parsed.all_terms) if expand else []
     tagged = backend.with_values(concepts, portal_id, limit) if concepts else []
-    ranked = rrf(words, tagged) if tagged else words
+    direct = set(words) | set(tagged)
+    via = [
+        rid
+        for rid in (
+            backend.with_values([c for c, _v in mapped], portal_id, limit) if mapped else []
+        )
+        if rid not in direct
+    ]
+    if crosswalk is not None:
+        crosswalk.pairs.extend(mapped)
+        crosswalk.records.update(via)
+    # Records found only through the crosswalk come after every direct match.
+    ranked = [*(rrf(words, tagged) if tagged else words), *via]
     total = len(ranked) + max(0, found.total - len(words))  # matches beyond the candidates
     return Lexical(ranked, set(words), set(tagged), concepts, total, found.estimated)
 
@@ -225,12 +277,13 @@ def search(
     by_words: set[int] = set()
     by_concept: set[int] = set()
     concepts: list[str] = []
+    mapped = Crosswalk()
     similarity: dict[int, float] = {}
     beyond = 1.0  # matching records per candidate (> 1 when more match than are ranked)
     estimated = False
     encoding = _encode_meanwhile(parsed.text) if effective == "hybrid" else None
     if effective in ("lexical", "hybrid"):
-        lex = lexical(parsed, portal_id, expand=expand)
+        lex = lexical(parsed, portal_id, expand=expand, crosswalk=mapped)
         ranked, by_words, by_concept, concepts = (
             lex.ranked,
             lex.by_words,
@@ -323,6 +376,9 @@ def search(
             :10
         ]
         + [(c, th.label(c, language)) for c in concepts if th.scheme.get(c) == "countries"][:5],
+        mapped=[
+            Mapped(c, th.label(c, language), via, th.name(via, language)) for c, via in mapped.pairs
+        ][:10],
         semantic_available=has_model,
         facets_approximate=approximate,
         total_estimated=estimated,
@@ -339,6 +395,8 @@ def search(
             matched.append("words")
         if rid in by_concept:
             matched.append("concept")
+        if rid in mapped.records:
+            matched.append("mapping")
         if rid in similarity:
             matched.append("closest")
         rtype = RECORD_TYPES.get(info["schema"])

@@ -9,7 +9,11 @@ two sides always agree:
   stripped from words of more than three letters;
 - runs of CJK ideographs (and kana/hangul) cut into overlapping character bigrams
   (``生态系统`` → ``生态 态系 系统``), the classic word-segmentation-free approach: a
-  two-character Chinese word is found, and longer ones match as all their bigrams.
+  two-character Chinese word is found, and longer ones match as all their bigrams. The
+  *index* (:func:`fold`) also keeps the last character of each run on its own
+  (``生态系统`` → ``生态 态系 系统 统``): a one-character query is a prefix query on the
+  tokens (``"统"*`` in FTS5, ``'统':*`` in PostgreSQL), which finds every bigram that
+  starts with the character, and the final character of a run starts no bigram.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ import unicodedata
 from dataclasses import dataclass, field
 
 MAX_QUERY_LENGTH = 200
+# Version of the index tokens: 2 added the last character of each CJK run (see fold). An
+# index built with an older version is refolded by ``clearinghouse reindex``.
+TOKENS_VERSION = 2
 MAX_QUERY_TERMS = 24
 
 _CJK = (
@@ -75,12 +82,15 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def tokens(text: str) -> list[str]:
-    """Folded index tokens of a text (see the module docstring)."""
+def tokens(text: str, tails: bool = False) -> list[str]:
+    """Folded tokens of a text (see the module docstring); with ``tails`` (the index side),
+    the last character of each CJK run of two or more is added after its bigrams."""
     out: list[str] = []
     for raw in _TOKEN.findall(_strip_marks(text).lower()):
         if CJK_RUN.fullmatch(raw):
             out.extend(_bigrams(raw))
+            if tails and len(raw) > 1:
+                out.append(raw[-1])
         elif any("\u0600" <= ch <= "\u06ff" for ch in raw):
             out.append(_arabic(raw))
         else:
@@ -89,7 +99,13 @@ def tokens(text: str) -> list[str]:
 
 
 def fold(text: str) -> str:
-    return " ".join(tokens(text))
+    """The text as the index holds it: tokens with the CJK run tails."""
+    return " ".join(tokens(text, tails=True))
+
+
+def is_cjk_char(token: str) -> bool:
+    """A one-character CJK query term (searched as a prefix of the index's bigrams)."""
+    return len(token) == 1 and bool(CJK_RUN.fullmatch(token))
 
 
 def stem(token: str) -> str:
@@ -114,6 +130,22 @@ def same_word(query_token: str, word: str) -> bool:
     if word.startswith(stem(query_token)):
         return True
     return len(word) >= 5 and query_token.startswith(stem(word))
+
+
+def phrase_tokens(text: str) -> list[str]:
+    """A quoted phrase as consecutive index tokens: a CJK run that another token follows
+    keeps its tail (as in the index: ``"湿地 保护"`` → ``湿地 地 保护``); the last run does
+    not, so the phrase still matches inside a longer run (``湿地保护区``)."""
+    out = tokens(text, tails=True)
+    words = _TOKEN.findall(_strip_marks(text).lower())
+    if words and len(words[-1]) > 1 and CJK_RUN.fullmatch(words[-1]):
+        out.pop()
+    return out
+
+
+def is_tail(phrase: list[str], i: int) -> bool:
+    """Whether ``phrase[i]`` is the tail token of the CJK run before it."""
+    return i > 0 and is_cjk_char(phrase[i]) and phrase[i - 1].endswith(phrase[i])
 
 
 def has_cjk(text: str) -> bool:
@@ -167,6 +199,7 @@ def parse_query(text: str | None) -> ParsedQuery:
     for i, part in enumerate(text.split('"')):
         words = tokens(part)
         if i % 2:
+            words = phrase_tokens(part)
             if words:
                 parsed.phrases.append(words)
         else:

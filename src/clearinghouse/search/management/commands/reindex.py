@@ -2,7 +2,12 @@
 
 Resumable: the shadow copy survives an interruption, and a new run continues after the highest
 record it had reached (``--restart`` starts over). Records published meanwhile are written to
-both copies by the incremental indexer, so nothing is lost."""
+both copies by the incremental indexer, so nothing is lost.
+
+An index whose tokens are older than ``search.text.TOKENS_VERSION`` (e.g. built before single
+Chinese characters were indexed) is re-tokenised in place from its stored text by
+``--refold``, and by ``--pending`` (the cron run) the first time it sees it; a full rebuild
+also brings it up to date."""
 
 from __future__ import annotations
 
@@ -16,14 +21,15 @@ from django.db import transaction
 from clearinghouse.records.models import Record
 from clearinghouse.search import consistency, indexing, thesaurus
 from clearinghouse.search.backends import LIVE, SHADOW, get_backend
+from clearinghouse.search.text import TOKENS_VERSION
 
 
-def progress(done: int, total: int, started: float, out: Any) -> None:
+def progress(done: int, total: int, started: float, out: Any, unit: str = "records") -> None:
     width = 30
     frac = done / total if total else 1.0
     bar = "#" * int(frac * width)
     rate = done / max(time.monotonic() - started, 1e-6)
-    out.write(f"\r[{bar:<{width}}] {done}/{total} records ({rate:.0f}/s)")
+    out.write(f"\r[{bar:<{width}}] {done}/{total} {unit} ({rate:.0f}/s)")
     out.flush()
 
 
@@ -42,12 +48,21 @@ class Command(BaseCommand):
             help="only repair records left stale by failed index writes (quick; run from cron)",
         )
         parser.add_argument(
+            "--refold",
+            action="store_true",
+            help="only re-tokenise the stored text in place (after a change of index tokens)",
+        )
+        parser.add_argument(
             "--stop-after", type=int, default=0, help="stop after N records (to test resuming)"
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         backend = get_backend()
         thesaurus.invalidate()
+        if opts["refold"] or (opts["pending"] and backend.tokens_outdated()):
+            self.refold(backend, opts)
+            if not opts["pending"]:
+                return
         if opts["pending"]:
             if not backend.table_exists("search_record"):
                 backend.create(LIVE)
@@ -103,3 +118,26 @@ class Command(BaseCommand):
         consistency.repair(opts["batch"])  # markers left by failed writes before the rebuild
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {backend.count()} records."))
         sys.stdout.flush()
+
+    def refold(self, backend: Any, opts: dict[str, Any]) -> None:
+        if not backend.table_exists("search_record"):
+            backend.create(LIVE)
+        before = backend.tokens_version()
+        self.stdout.write(
+            f"Re-tokenising the stored text (index tokens version {before} → "
+            f"{TOKENS_VERSION}); no record is re-parsed."
+        )
+        started = time.monotonic()
+        out = self.stdout if opts["verbosity"] else None
+
+        def report(suffix: str, done: int, total: int) -> None:
+            if out is not None:
+                progress(done, total, started, out, f"documents{suffix and ' (shadow copy)'}")
+
+        n = backend.refold(max(opts["batch"], 1), report, opts["stop_after"])
+        if out is not None:
+            out.write("\n")
+        if backend.tokens_outdated():
+            self.stdout.write(f"{n} document(s) re-tokenised; stopped, run again to resume.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"{n} document(s) re-tokenised."))
