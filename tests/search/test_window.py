@@ -118,7 +118,7 @@ def test_the_window_ranking_agrees_with_fts5_bm25(publish_corpus: Callable, sett
     nearly as FTS5's bm25() does over the whole index."""
     from django.db import connection
 
-    from clearinghouse.search.backends import SQLiteBackend, bm25_window, window_needles
+    from clearinghouse.search.backends import SQLiteBackend
 
     if connection.vendor != "sqlite":
         pytest.skip("FTS5 only")
@@ -132,17 +132,9 @@ def test_the_window_ranking_agrees_with_fts5_bm25(publish_corpus: Callable, sett
                 [SQLiteBackend.expression(parsed)],
             )
             fts5 = [r[0] for r in cur.fetchall()]
-            cur.execute(
-                f"SELECT id, c0, c1 FROM search_fts_content WHERE id IN ({','.join(map(str, fts5))})"
-            )
-            docs = cur.fetchall()
         assert len(fts5) >= 4, q
-        ours = [
-            r
-            for r, _s in sorted(
-                bm25_window(docs, window_needles(parsed), False), key=lambda x: (-x[1], -x[0])
-            )
-        ]
+        scored = SQLiteBackend().window_scores(parsed, False, fts5)
+        ours = [r for r, _s in sorted(scored, key=lambda x: (-x[1], -x[0]))]
         assert sorted(ours) == sorted(fts5)  # the same documents
         top = max(3, len(fts5) // 4)
         shared = len(set(ours[:top]) & set(fts5[:top]))

@@ -546,36 +546,26 @@ def window_needles(query: ParsedQuery) -> list[str]:
 
 
 def bm25_window(
-    docs: Sequence[tuple[int, str, str]], needles: list[str], any_term: bool
-) -> list[tuple[int, float]]:
-    """(id, BM25) of documents (id, folded title, folded body), the statistics taken from
-    the documents themselves (see ``SQLiteBackend._rank_window``). Term frequencies are
-    substring counts in the space-padded text (C speed: 5,000 documents in a few ms)."""
+    lengths: np.ndarray, title_tf: np.ndarray, body_tf: np.ndarray, any_term: bool
+) -> np.ndarray:
+    """BM25 of n documents from their lengths in tokens (n) and the frequencies of each
+    query term in their title and body (n × terms), the statistics taken from the documents
+    themselves (see ``SQLiteBackend._rank_window``)."""
     k1, b, w_title, w_body = 1.2, 0.75, 4.0, 1.0
-    n = len(docs)
+    n = len(lengths)
     if not n:
-        return []
-    titles = [f" {d[1]} " for d in docs]
-    bodies = [f" {d[2]} " for d in docs]
-    length = np.fromiter((t.count(" ") for t in titles), float, n) + np.fromiter(
-        (t.count(" ") for t in bodies), float, n
-    )
-    length -= 2.0  # the padding
-    norm = k1 * (1 - b + b * length / max(1e-9, float(length.mean())))
+        return np.zeros(0)
+    norm = k1 * (1 - b + b * lengths / max(1e-9, float(lengths.mean())))
+    freqs = w_title * title_tf + w_body * body_tf
     score = np.zeros(n)
-    freqs = [
-        w_title * np.fromiter((t.count(needle) for t in titles), float, n)
-        + w_body * np.fromiter((t.count(needle) for t in bodies), float, n)
-        for needle in needles
-    ]
-    for f in freqs:
+    for f in freqs.T:
         if any_term:  # documents hold different terms: weigh rarer ones higher
             having = float(np.count_nonzero(f))
             idf = max(1e-6, math.log((n - having + 0.5) / (having + 0.5) + 1))
         else:
             idf = 1.0
         score += idf * f * (k1 + 1) / (f + norm)
-    return list(zip((d[0] for d in docs), score.tolist(), strict=True))
+    return score
 
 
 # Prefix indexes (in characters) for the stems queries use: ``text.stem`` cuts a word of 5 or 6
@@ -728,17 +718,38 @@ class SQLiteBackend(Backend):
         the IDF only weighs terms against each other; it is estimated from the window, a
         sample of the matches. Same formula and weights as the FTS5 ranking (k1 1.2, b 0.75,
         title 4, body 1)."""
-        with connection.cursor() as cur:
-            cur.execute(  # FTS5 keeps the indexed (folded) text in its %_content table
-                f"SELECT id, c0, c1 FROM search_fts_content WHERE id IN ({_in(rowids)})"
-            )
-            docs = cur.fetchall()
-        scored = bm25_window(docs, window_needles(query), any_term)
+        scored = self.window_scores(query, any_term, rowids)
         scored.sort(key=lambda item: (-item[1], -item[0]))
         hits, records, _read = self._collect(
             ((rowid // SLOTS, score) for rowid, score in scored), limit, higher_is_better=True
         )
         return Matches(hits, self._extrapolate(records, min(rowids), self._id_range()), True)
+
+    def window_scores(
+        self, query: ParsedQuery, any_term: bool, rowids: Sequence[int]
+    ) -> list[tuple[int, float]]:
+        """(rowid, BM25) of these documents, from the indexed (folded) text FTS5 keeps in
+        its ``%_content`` table: lengths and term frequencies are substring counts in the
+        space-padded text (``str.count``, C speed: 5,000 documents in about 10 ms; the same
+        counts with SQLite's ``replace()`` took three times as long)."""
+        needles = window_needles(query)
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT id, c0, c1 FROM search_fts_content WHERE id IN ({_in(rowids)})")
+            docs = cur.fetchall()
+        n = len(docs)
+        if not n:
+            return []
+        titles = [f" {d[1]} " for d in docs]
+        bodies = [f" {d[2]} " for d in docs]
+
+        def counts(texts: list[str], needle: str) -> np.ndarray:
+            return np.fromiter((t.count(needle) for t in texts), np.float64, n)
+
+        lengths = counts(titles, " ") + counts(bodies, " ") - 2.0
+        title_tf = np.column_stack([counts(titles, needle) for needle in needles])
+        body_tf = np.column_stack([counts(bodies, needle) for needle in needles])
+        score = bm25_window(lengths, title_tf, body_tf, any_term)
+        return list(zip((d[0] for d in docs), score.tolist(), strict=True))
 
     def _count(self, expr: str, scope: str, scope_params: list[Any]) -> int:
         """Records matching (below the window: at most ``window()`` documents to count)."""
