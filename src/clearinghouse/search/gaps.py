@@ -73,3 +73,300 @@ def compute(portal: Portal | None, language: str, by: str = "target") -> list[Ga
 def _order(identifier: str) -> tuple[str, int, str]:
     head, _sep, tail = identifier.rpartition("-")
     return (head, int(tail), "") if tail.isdigit() else (identifier, 0, "")
+
+
+# --- region × target matrix ---------------------------------------------------------------
+MEASURES: dict[str, tuple[str, ...]] = {**COLUMNS, "unmet": ("bbiRequest",)}
+ALL_SCHEMAS = tuple(dict.fromkeys(s for schemas in COLUMNS.values() for s in schemas))
+THIN_SPOTS = 10
+
+
+class MatrixError(ValueError):
+    """A bad parameter: ``param`` names it, the message (translated) says what is wrong."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass
+class Column:
+    identifier: str
+    label: str  # short ("Target 5")
+    title: str  # full ("Target 5 — Ensure that the harvesting …")
+
+
+@dataclass
+class MatrixRow:
+    identifier: str
+    label: str
+    level: int  # 0 region, 1 sub-region, 2 intermediate region (countries: 0)
+    cells: list[int]
+    total: int
+    leaf: bool = True
+
+
+@dataclass
+class ThinSpot:
+    row: str
+    row_label: str
+    target: str
+    target_label: str
+    requests: int
+    providers: int
+    guidance: int
+    capacity: int
+
+
+@dataclass
+class Matrix:
+    measure: str
+    within: str  # "" or the region drilled into (rows are then its countries)
+    within_label: str
+    row_facet: str  # "region" or "country"
+    columns: list[Column]
+    rows: list[MatrixRow]
+    column_totals: list[int]
+    total: int
+    thin_spots: list[ThinSpot]
+    # every measure per (row, target), for the thin spots and the API
+    all_counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def schemas(self) -> tuple[str, ...]:
+        return MEASURES[self.measure]
+
+    @property
+    def scope_rows(self) -> list[str]:
+        """The facet values whose union the column totals count (the search filter for them):
+        the drilled-into region, or the top-level regions."""
+        if self.within:
+            return [self.within]
+        return [r.identifier for r in self.rows if r.level == 0]
+
+
+def _columns(language: str) -> list[Column]:
+    from clearinghouse.records.i18n import pick
+    from clearinghouse.vocabularies.models import Concept
+
+    th = thesaurus.get()
+    ids = sorted((i for i, s in th.scheme.items() if s == "gbf-targets"), key=_order)
+    short = {
+        c["identifier"]: (c["extra"] or {}).get("short") or {}
+        for c in Concept.objects.filter(identifier__in=ids).values("identifier", "extra")
+    }
+    return [
+        Column(i, pick(short.get(i), language).text or th.label(i, language), th.label(i, language))
+        for i in ids
+    ]
+
+
+def _region_rows(language: str) -> list[tuple[str, int]]:
+    """Every M49 region, sub-region and intermediate region, each under its parent, in the
+    reader's alphabetical order at each level."""
+    th = thesaurus.get()
+    regions = {i for i, s in th.scheme.items() if s == "regions"}
+    out: list[tuple[str, int]] = []
+
+    def add(ids: set[str], level: int) -> None:
+        for ident in sorted(ids, key=lambda i: th.label(i, language)):
+            out.append((ident, level))
+            add({c for c in th.narrower.get(ident, ()) if c in regions}, level + 1)
+
+    add({r for r in regions if not (th.broader.get(r, set()) & regions)}, 0)
+    return out
+
+
+def _country_rows(within: str, language: str) -> list[tuple[str, int]]:
+    th = thesaurus.get()
+    countries = [c for c in th.descendants(within) if th.scheme.get(c) == "countries"]
+    return [(c, 0) for c in sorted(countries, key=lambda c: th.label(c, language))]
+
+
+def _scoped(portal: Portal | None) -> tuple[str, list[int]]:
+    if portal is not None and not portal.is_central:
+        return " JOIN search_record r ON r.record_id = g.record_id AND r.portal_id = %s", [
+            portal.pk
+        ]
+    return "", []
+
+
+def _marks(values: list[str] | tuple[str, ...]) -> str:
+    return ", ".join(["%s"] * len(values)) or "NULL"
+
+
+def matrix(
+    portal: Portal | None,
+    language: str,
+    measure: str = "requests",
+    within: str = "",
+    top: int = THIN_SPOTS,
+) -> Matrix:
+    """Rows = M49 regions (or the countries of ``within``), columns = the GBF targets, each
+    cell the number of published records of ``measure`` tagged with both. One aggregate
+    query (cells and totals of every record type at once); ``unmet`` adds a second one for its
+    totals. Raises :class:`MatrixError` for an unknown measure or region."""
+    from django.utils.translation import gettext as _
+
+    if measure not in MEASURES:
+        raise MatrixError(
+            "measure",
+            _("The parameter “measure” is %(value)s: use one of %(choices)s.")
+            % {"value": measure, "choices": ", ".join(MEASURES)},
+        )
+    th = thesaurus.get()
+    if within and th.scheme.get(within) != "regions":
+        raise MatrixError(
+            "within",
+            _(
+                "The parameter “within” is %(value)s, not a region: use an M49 region "
+                "identifier such as m49-002."
+            )
+            % {"value": within},
+        )
+    columns = _columns(language)
+    col_ids = [c.identifier for c in columns]
+    row_defs = _country_rows(within, language) if within else _region_rows(language)
+    row_ids = [r for r, _level in row_defs]
+    row_facet = "country" if within else "region"
+
+    join, scope = _scoped(portal)
+    base = (
+        "FROM search_facet g "
+        "JOIN search_facet t ON t.record_id = g.record_id AND t.facet = 'target' "
+        "JOIN search_facet y ON y.record_id = g.record_id AND y.facet = 'type'"
+        f"{join} WHERE g.facet = %s AND g.value IN ({_marks(row_ids)}) "
+        f"AND t.value IN ({_marks(col_ids)}) AND y.value IN ({_marks(ALL_SCHEMAS)})"
+    )
+    params: list[str | int] = [*scope, row_facet, *row_ids, *col_ids, *ALL_SCHEMAS]
+    sql = " UNION ALL ".join(
+        f"SELECT {r}, {c}, y.value, COUNT(DISTINCT g.record_id) {base} GROUP BY {groups}"
+        for r, c, groups in (
+            ("g.value", "t.value", "g.value, t.value, y.value"),
+            ("g.value", "''", "g.value, y.value"),
+            ("''", "t.value", "t.value, y.value"),
+            ("''", "''", "y.value"),
+        )
+    )
+    schema_to_column = {s: col for col, schemas in COLUMNS.items() for s in schemas}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, params * 4)
+        for row, col, schema, n in cur.fetchall():
+            cell = counts.setdefault((row, col), dict.fromkeys(COLUMNS, 0))
+            cell[schema_to_column[schema]] += int(n)
+    zero = dict.fromkeys(COLUMNS, 0)
+    for key, cell in counts.items():
+        if key[0] and key[1]:
+            cell["unmet"] = cell["requests"] if not cell["providers"] else 0
+
+    def value(key: tuple[str, str]) -> int:
+        return counts.get(key, zero).get(measure, 0)
+
+    if measure == "unmet":
+        _unmet_totals(counts, base, params)
+    rows = []
+    for i, (ident, level) in enumerate(row_defs):
+        nxt = row_defs[i + 1][1] if i + 1 < len(row_defs) else -1
+        rows.append(
+            MatrixRow(
+                ident,
+                th.label(ident, language),
+                level,
+                [value((ident, c)) for c in col_ids],
+                value((ident, "")),
+                leaf=nxt <= level,
+            )
+        )
+    spots = []
+    labels = {c.identifier: c.label for c in columns}
+    leaves = {r.identifier: r.label for r in rows if r.leaf}
+    for (row, col), cell in counts.items():
+        if row not in leaves or not col or not cell["requests"]:
+            continue
+        if not cell["providers"] or not (cell["guidance"] or cell["capacity"]):
+            spots.append(
+                ThinSpot(
+                    row,
+                    leaves[row],
+                    col,
+                    labels.get(col, col),
+                    cell["requests"],
+                    cell["providers"],
+                    cell["guidance"],
+                    cell["capacity"],
+                )
+            )
+    order = {c: i for i, c in enumerate(col_ids)}
+    spots.sort(key=lambda s: (*thin_spot_rank(s), s.row_label, order.get(s.target, 0)))
+    return Matrix(
+        measure=measure,
+        within=within,
+        within_label=th.label(within, language) if within else "",
+        row_facet=row_facet,
+        columns=columns,
+        rows=rows,
+        column_totals=[value(("", c)) for c in col_ids],
+        total=value(("", "")),
+        thin_spots=spots[: max(0, top)],
+        all_counts={k: v for k, v in counts.items() if k[0] and k[1]},
+    )
+
+
+def thin_spot_rank(spot: ThinSpot) -> tuple[int, int, int]:
+    """The documented order of thin spots: demand with no provider first, then demand with no
+    guidance or capacity building; within each, more requests first, then fewer guidance."""
+    return (
+        0 if not spot.providers else 1,
+        -spot.requests,
+        spot.guidance + spot.capacity,
+    )
+
+
+def search_params(
+    m: Matrix, row: str = "", target: str = "", schemas: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """The /search query that lists a cell's (or a row's or column's total's) records: the
+    search needs words, so the query is the target's (or the row's) label, which the thesaurus
+    expands to every record tagged with it; the facet filters then keep the measure's record
+    types, the target (every column for a row total) and the row (every top-level row for a
+    column total). Empty for the grand total (no label names it)."""
+    if not (row or target):
+        return []
+    if target:
+        q = next(c.label for c in m.columns if c.identifier == target)
+    else:
+        q = next(r.label for r in m.rows if r.identifier == row)
+    params: list[tuple[str, str]] = [("q", q), ("mode", "lexical")]
+    params += [("type", s) for s in schemas or m.schemas]
+    params += [("target", t) for t in ([target] if target else [c.identifier for c in m.columns])]
+    params += [(m.row_facet if row else "region", r) for r in ([row] if row else m.scope_rows)]
+    return params
+
+
+def _unmet_totals(
+    counts: dict[tuple[str, str], dict[str, int]], base: str, params: list[str | int]
+) -> None:
+    """Row, column and grand totals of unmet demand: distinct requests in at least one unmet
+    (row, target) cell of that row / column / the matrix (a request counts once)."""
+    pairs = [f"{r}|{c}" for (r, c), cell in counts.items() if r and c and cell.get("unmet")]
+    for key, cell in counts.items():
+        if not (key[0] and key[1]):
+            cell["unmet"] = 0
+    if not pairs:
+        return
+    where = (
+        f"{base} AND y.value = 'bbiRequest' AND (g.value || '|' || t.value) IN ({_marks(pairs)})"
+    )
+    sql = " UNION ALL ".join(
+        f"SELECT {r}, {c}, COUNT(DISTINCT g.record_id) {where}{group}"
+        for r, c, group in (
+            ("g.value", "''", " GROUP BY g.value"),
+            ("''", "t.value", " GROUP BY t.value"),
+            ("''", "''", ""),
+        )
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, *pairs] * 3)
+        for row, col, n in cur.fetchall():
+            counts.setdefault((row, col), dict.fromkeys(COLUMNS, 0))["unmet"] = int(n)
