@@ -257,3 +257,13 @@ def test_national_portal_sees_its_own_records(published: Any, client: Any) -> No
     benin = _matrix(client, {"HTTP_HOST": "bj.testserver"}, measure="unmet")
     assert _cell(benin, WESTERN_AFRICA, "GBF-TARGET-05") == 3
     assert _cell(benin, SOUTH_AMERICA, "GBF-TARGET-05") == 0
+
+
+def test_table_page_links_list_the_records(published: Any, client: Any) -> None:
+    """The per-target table's row links (the search needs words: the label is the query)."""
+    html = client.get("/en/search/gaps/", **CENTRAL).content.decode()
+    assert "by=region-target" in html
+    row = re.search(r'<tr id="GBF-TARGET-05"[^>]*><th scope="row"><a href="([^"]+)"', html)
+    assert row is not None
+    # Target 5: four requests and one provider, whatever their type
+    assert _search_total(client, row.group(1).replace("&amp;", "&")) == 5

@@ -183,16 +183,61 @@ def _country_rows(within: str, language: str) -> list[tuple[str, int]]:
     return [(c, 0) for c in sorted(countries, key=lambda c: th.label(c, language))]
 
 
-def _scoped(portal: Portal | None) -> tuple[str, list[int]]:
-    if portal is not None and not portal.is_central:
-        return " JOIN search_record r ON r.record_id = g.record_id AND r.portal_id = %s", [
-            portal.pk
-        ]
-    return "", []
-
-
 def _marks(values: list[str] | tuple[str, ...]) -> str:
     return ", ".join(["%s"] * len(values)) or "NULL"
+
+
+def _matrix_sql(
+    portal: Portal | None, row_facet: str, row_ids: list[str], within: str
+) -> tuple[str, list[str | int]]:
+    """Cells, row totals, column totals and the grand total, per record type, in one
+    statement. Facet rows are unique per (record, facet, value), so a cell is a plain COUNT
+    of (row, target) pairs and a total a COUNT of (record, row) or (record, target) pairs
+    with an EXISTS for the other dimension: no COUNT(DISTINCT). The record type and portal
+    come from ``search_record`` (its primary key). Every ``target`` facet value is a GBF
+    target (the indexer writes no other), so "tagged with a target" needs no value list, and
+    "in a row" is any ``region`` facet, or the drilled-into region (``within``)."""
+    rows, types = _marks(row_ids), _marks(ALL_SCHEMAS)
+    scope = " AND r.portal_id = %s" if portal is not None and not portal.is_central else ""
+    scope_params: list[str | int] = [portal.pk] if scope and portal is not None else []
+    record = f"JOIN search_record r ON r.record_id = {{0}}.record_id AND r.schema IN ({types})"
+    has_target = (
+        "EXISTS (SELECT 1 FROM search_facet x WHERE x.record_id = {0}.record_id "
+        "AND x.facet = 'target')"
+    )
+    has_row = (
+        "EXISTS (SELECT 1 FROM search_facet z WHERE z.record_id = {0}.record_id "
+        "AND z.facet = 'region'" + (" AND z.value = %s)" if within else ")")
+    )
+    within_params: list[str | int] = [within] if within else []
+    parts = [
+        (
+            f"SELECT g.value, t.value, r.schema, COUNT(*) FROM search_facet g "
+            f"JOIN search_facet t ON t.record_id = g.record_id AND t.facet = 'target' "
+            f"{record.format('g')} WHERE g.facet = %s AND g.value IN ({rows}){scope} "
+            "GROUP BY g.value, t.value, r.schema",
+            [*ALL_SCHEMAS, row_facet, *row_ids, *scope_params],
+        ),
+        (
+            f"SELECT g.value, '', r.schema, COUNT(*) FROM search_facet g {record.format('g')} "
+            f"WHERE g.facet = %s AND g.value IN ({rows}){scope} AND {has_target.format('g')} "
+            "GROUP BY g.value, r.schema",
+            [*ALL_SCHEMAS, row_facet, *row_ids, *scope_params],
+        ),
+        (
+            f"SELECT '', t.value, r.schema, COUNT(*) FROM search_facet t {record.format('t')} "
+            f"WHERE t.facet = 'target'{scope} AND {has_row.format('t')} "
+            "GROUP BY t.value, r.schema",
+            [*ALL_SCHEMAS, *scope_params, *within_params],
+        ),
+        (
+            f"SELECT '', '', r.schema, COUNT(*) FROM search_record r WHERE r.schema IN "
+            f"({types}){scope} AND {has_target.format('r')} AND {has_row.format('r')} "
+            "GROUP BY r.schema",
+            [*ALL_SCHEMAS, *scope_params, *within_params],
+        ),
+    ]
+    return " UNION ALL ".join(p for p, _ in parts), [v for _, ps in parts for v in ps]
 
 
 def matrix(
@@ -230,28 +275,11 @@ def matrix(
     row_ids = [r for r, _level in row_defs]
     row_facet = "country" if within else "region"
 
-    join, scope = _scoped(portal)
-    base = (
-        "FROM search_facet g "
-        "JOIN search_facet t ON t.record_id = g.record_id AND t.facet = 'target' "
-        "JOIN search_facet y ON y.record_id = g.record_id AND y.facet = 'type'"
-        f"{join} WHERE g.facet = %s AND g.value IN ({_marks(row_ids)}) "
-        f"AND t.value IN ({_marks(col_ids)}) AND y.value IN ({_marks(ALL_SCHEMAS)})"
-    )
-    params: list[str | int] = [*scope, row_facet, *row_ids, *col_ids, *ALL_SCHEMAS]
-    sql = " UNION ALL ".join(
-        f"SELECT {r}, {c}, y.value, COUNT(DISTINCT g.record_id) {base} GROUP BY {groups}"
-        for r, c, groups in (
-            ("g.value", "t.value", "g.value, t.value, y.value"),
-            ("g.value", "''", "g.value, y.value"),
-            ("''", "t.value", "t.value, y.value"),
-            ("''", "''", "y.value"),
-        )
-    )
+    sql, params = _matrix_sql(portal, row_facet, row_ids, within)
     schema_to_column = {s: col for col, schemas in COLUMNS.items() for s in schemas}
     counts: dict[tuple[str, str], dict[str, int]] = {}
     with connection.cursor() as cur:
-        cur.execute(sql, params * 4)
+        cur.execute(sql, params)
         for row, col, schema, n in cur.fetchall():
             cell = counts.setdefault((row, col), dict.fromkeys(COLUMNS, 0))
             cell[schema_to_column[schema]] += int(n)
@@ -264,7 +292,7 @@ def matrix(
         return counts.get(key, zero).get(measure, 0)
 
     if measure == "unmet":
-        _unmet_totals(counts, base, params)
+        _unmet_totals(counts, portal, row_facet)
     rows = []
     for i, (ident, level) in enumerate(row_defs):
         nxt = row_defs[i + 1][1] if i + 1 < len(row_defs) else -1
@@ -345,21 +373,30 @@ def search_params(
 
 
 def _unmet_totals(
-    counts: dict[tuple[str, str], dict[str, int]], base: str, params: list[str | int]
+    counts: dict[tuple[str, str], dict[str, int]], portal: Portal | None, row_facet: str
 ) -> None:
     """Row, column and grand totals of unmet demand: distinct requests in at least one unmet
     (row, target) cell of that row / column / the matrix (a request counts once)."""
-    pairs = [f"{r}|{c}" for (r, c), cell in counts.items() if r and c and cell.get("unmet")]
+    pairs = [(r, c) for (r, c), cell in counts.items() if r and c and cell.get("unmet")]
     for key, cell in counts.items():
         if not (key[0] and key[1]):
             cell["unmet"] = 0
     if not pairs:
         return
-    where = (
-        f"{base} AND y.value = 'bbiRequest' AND (g.value || '|' || t.value) IN ({_marks(pairs)})"
+    rows = sorted({r for r, _c in pairs})
+    keys = [f"{r}|{c}" for r, c in pairs]
+    scope = " AND r.portal_id = %s" if portal is not None and not portal.is_central else ""
+    base = (
+        "FROM search_facet g JOIN search_facet t ON t.record_id = g.record_id "
+        "AND t.facet = 'target' JOIN search_record r ON r.record_id = g.record_id "
+        f"AND r.schema = 'bbiRequest' WHERE g.facet = %s AND g.value IN ({_marks(rows)}) "
+        f"AND (g.value || '|' || t.value) IN ({_marks(keys)}){scope}"
     )
+    params: list[str | int] = [row_facet, *rows, *keys]
+    if scope and portal is not None:
+        params.append(portal.pk)
     sql = " UNION ALL ".join(
-        f"SELECT {r}, {c}, COUNT(DISTINCT g.record_id) {where}{group}"
+        f"SELECT {r}, {c}, COUNT(DISTINCT g.record_id) {base}{group}"
         for r, c, group in (
             ("g.value", "''", " GROUP BY g.value"),
             ("''", "t.value", " GROUP BY t.value"),
@@ -367,6 +404,6 @@ def _unmet_totals(
         )
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [*params, *pairs] * 3)
+        cur.execute(sql, params * 3)
         for row, col, n in cur.fetchall():
             counts.setdefault((row, col), dict.fromkeys(COLUMNS, 0))["unmet"] = int(n)
