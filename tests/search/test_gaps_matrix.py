@@ -267,3 +267,30 @@ def test_table_page_links_list_the_records(published: Any, client: Any) -> None:
     assert row is not None
     # Target 5: four requests and one provider, whatever their type
     assert _search_total(client, row.group(1).replace("&amp;", "&")) == 5
+
+
+def test_provider_covering_a_region_meets_its_demand(
+    published: dict[str, Portal], client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A provider from Peru that covers Africa (coverageRegions) serves Western Africa: the
+    thin spot disappears, and the providers cell's link lists it."""
+    assert _cell(_matrix(client, measure="unmet"), WESTERN_AFRICA, "GBF-TARGET-05") == 3
+    user = get_user_model().objects.get(username="corpus-publisher")
+    doc = _provider("pe", ["GBF-TARGET-05"], "Pan-African Wildlife Trust")
+    doc["coverageRegions"] = [{"identifier": AFRICA}]
+    with django_capture_on_commit_callbacks(execute=True):
+        record = services.create_draft(published["pe"], user, "bbiProfile", doc)
+        services.publish(record, user)
+    unmet = _matrix(client, measure="unmet")
+    assert _cell(unmet, WESTERN_AFRICA, "GBF-TARGET-05") == 0
+    assert unmet["total"] == 0
+    spots = {(s["row"], s["target"]): s for s in _matrix(client)["thin_spots"]}
+    # still thin (no guidance), but now with a provider
+    assert spots[(WESTERN_AFRICA, "GBF-TARGET-05")]["providers"] == 1
+    html = client.get(
+        "/en/search/gaps/", {"by": "region-target", "measure": "providers"}, **CENTRAL
+    ).content.decode()
+    row = re.search(r'<tr id="row-m49-011">(.*?)</tr>', html, re.S)
+    assert row is not None
+    href, shown = re.findall(r'<a href="([^"]+)">(\d+)</a>', row.group(1))[4]
+    assert shown == "1" and _search_total(client, href.replace("&amp;", "&")) == 1

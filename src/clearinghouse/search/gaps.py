@@ -187,54 +187,66 @@ def _marks(values: list[str] | tuple[str, ...]) -> str:
     return ", ".join(["%s"] * len(values)) or "NULL"
 
 
-def _matrix_sql(
-    portal: Portal | None, row_facet: str, row_ids: list[str], within: str
-) -> tuple[str, list[str | int]]:
+def _matrix_sql(portal: Portal | None, row_facet: str, within: str) -> tuple[str, list[str | int]]:
     """Cells, row totals, column totals and the grand total, per record type, in one
-    statement. Facet rows are unique per (record, facet, value), so a cell is a plain COUNT
-    of (row, target) pairs and a total a COUNT of (record, row) or (record, target) pairs
-    with an EXISTS for the other dimension: no COUNT(DISTINCT). The record type and portal
-    come from ``search_record`` (its primary key). Every ``target`` facet value is a GBF
-    target (the indexer writes no other), so "tagged with a target" needs no value list, and
-    "in a row" is any ``region`` facet, or the drilled-into region (``within``)."""
-    rows, types = _marks(row_ids), _marks(ALL_SCHEMAS)
-    scope = " AND r.portal_id = %s" if portal is not None and not portal.is_central else ""
-    scope_params: list[str | int] = [portal.pk] if scope and portal is not None else []
-    record = f"JOIN search_record r ON r.record_id = {{0}}.record_id AND r.schema IN ({types})"
+    statement (``UNION ALL`` of four aggregates).
+
+    - Facet rows are unique per (record, facet, value), so a cell is a plain COUNT of (row,
+      target) pairs, and a total a COUNT of (record, row) or (record, target) pairs with an
+      EXISTS for the other dimension: no COUNT(DISTINCT).
+    - Each aggregate is driven by ``search_record`` (type and portal) in primary-key order,
+      the facet rows of each record read next to each other through the
+      ``(record_id, facet, value)`` index: ``CROSS JOIN`` keeps SQLite to that order (3× faster
+      at 100,000 records than starting from the facet values); PostgreSQL plans it freely.
+    - Every ``target`` facet value is a GBF target (the indexer writes no other), so "tagged
+      with a target" needs no value list, and "in a row" is any ``region`` facet, or the
+      drilled-into region (``within``). No value lists either for the rows (a probe of the
+      index per listed value and record): every region is a row, and the countries outside
+      the drilled-into region are dropped by the caller."""
+    types = _marks(ALL_SCHEMAS)
+    where = f"r.schema IN ({types})"
+    params: list[str | int] = [*ALL_SCHEMAS]
+    if portal is not None and not portal.is_central:
+        where += " AND r.portal_id = %s"
+        params.append(portal.pk)
+    in_row = "g.record_id = r.record_id AND g.facet = %s"
+    row_params: list[str | int] = [row_facet]
+    tagged = "t.record_id = r.record_id AND t.facet = 'target'"
     has_target = (
-        "EXISTS (SELECT 1 FROM search_facet x WHERE x.record_id = {0}.record_id "
+        "EXISTS (SELECT 1 FROM search_facet x WHERE x.record_id = r.record_id "
         "AND x.facet = 'target')"
     )
     has_row = (
-        "EXISTS (SELECT 1 FROM search_facet z WHERE z.record_id = {0}.record_id "
+        "EXISTS (SELECT 1 FROM search_facet z WHERE z.record_id = r.record_id "
         "AND z.facet = 'region'" + (" AND z.value = %s)" if within else ")")
     )
     within_params: list[str | int] = [within] if within else []
+    if within:  # the countries of one region: records in it (one index probe, not one a country)
+        in_row += f" AND {has_row}"
+        row_params += within_params
     parts = [
         (
-            f"SELECT g.value, t.value, r.schema, COUNT(*) FROM search_facet g "
-            f"JOIN search_facet t ON t.record_id = g.record_id AND t.facet = 'target' "
-            f"{record.format('g')} WHERE g.facet = %s AND g.value IN ({rows}){scope} "
-            "GROUP BY g.value, t.value, r.schema",
-            [*ALL_SCHEMAS, row_facet, *row_ids, *scope_params],
+            "SELECT g.value, t.value, r.schema, COUNT(*) FROM search_record r "
+            "CROSS JOIN search_facet g CROSS JOIN search_facet t "
+            f"WHERE {where} AND {in_row} AND {tagged} GROUP BY g.value, t.value, r.schema",
+            [*params, *row_params],
         ),
         (
-            f"SELECT g.value, '', r.schema, COUNT(*) FROM search_facet g {record.format('g')} "
-            f"WHERE g.facet = %s AND g.value IN ({rows}){scope} AND {has_target.format('g')} "
+            "SELECT g.value, '', r.schema, COUNT(*) FROM search_record r "
+            f"CROSS JOIN search_facet g WHERE {where} AND {in_row} AND {has_target} "
             "GROUP BY g.value, r.schema",
-            [*ALL_SCHEMAS, row_facet, *row_ids, *scope_params],
+            [*params, *row_params],
         ),
         (
-            f"SELECT '', t.value, r.schema, COUNT(*) FROM search_facet t {record.format('t')} "
-            f"WHERE t.facet = 'target'{scope} AND {has_row.format('t')} "
+            "SELECT '', t.value, r.schema, COUNT(*) FROM search_record r "
+            f"CROSS JOIN search_facet t WHERE {where} AND {tagged} AND {has_row} "
             "GROUP BY t.value, r.schema",
-            [*ALL_SCHEMAS, *scope_params, *within_params],
+            [*params, *within_params],
         ),
         (
-            f"SELECT '', '', r.schema, COUNT(*) FROM search_record r WHERE r.schema IN "
-            f"({types}){scope} AND {has_target.format('r')} AND {has_row.format('r')} "
-            "GROUP BY r.schema",
-            [*ALL_SCHEMAS, *scope_params, *within_params],
+            f"SELECT '', '', r.schema, COUNT(*) FROM search_record r WHERE {where} "
+            f"AND {has_target} AND {has_row} GROUP BY r.schema",
+            [*params, *within_params],
         ),
     ]
     return " UNION ALL ".join(p for p, _ in parts), [v for _, ps in parts for v in ps]
@@ -275,12 +287,15 @@ def matrix(
     row_ids = [r for r, _level in row_defs]
     row_facet = "country" if within else "region"
 
-    sql, params = _matrix_sql(portal, row_facet, row_ids, within)
+    sql, params = _matrix_sql(portal, row_facet, within)
     schema_to_column = {s: col for col, schemas in COLUMNS.items() for s in schemas}
     counts: dict[tuple[str, str], dict[str, int]] = {}
     with connection.cursor() as cur:
         cur.execute(sql, params)
+        known_rows, known_cols = {"", *row_ids}, {"", *col_ids}
         for row, col, schema, n in cur.fetchall():
+            if row not in known_rows or col not in known_cols:
+                continue
             cell = counts.setdefault((row, col), dict.fromkeys(COLUMNS, 0))
             cell[schema_to_column[schema]] += int(n)
     zero = dict.fromkeys(COLUMNS, 0)
@@ -383,18 +398,16 @@ def _unmet_totals(
             cell["unmet"] = 0
     if not pairs:
         return
-    rows = sorted({r for r, _c in pairs})
     keys = [f"{r}|{c}" for r, c in pairs]
     scope = " AND r.portal_id = %s" if portal is not None and not portal.is_central else ""
     base = (
-        "FROM search_facet g JOIN search_facet t ON t.record_id = g.record_id "
-        "AND t.facet = 'target' JOIN search_record r ON r.record_id = g.record_id "
-        f"AND r.schema = 'bbiRequest' WHERE g.facet = %s AND g.value IN ({_marks(rows)}) "
-        f"AND (g.value || '|' || t.value) IN ({_marks(keys)}){scope}"
+        "FROM search_record r CROSS JOIN search_facet g CROSS JOIN search_facet t "
+        f"WHERE r.schema = 'bbiRequest'{scope} AND g.record_id = r.record_id "
+        "AND g.facet = %s AND t.record_id = r.record_id "
+        f"AND t.facet = 'target' AND (g.value || '|' || t.value) IN ({_marks(keys)})"
     )
-    params: list[str | int] = [row_facet, *rows, *keys]
-    if scope and portal is not None:
-        params.append(portal.pk)
+    params: list[str | int] = [portal.pk] if scope and portal is not None else []
+    params += [row_facet, *keys]
     sql = " UNION ALL ".join(
         f"SELECT {r}, {c}, COUNT(DISTINCT g.record_id) {base}{group}"
         for r, c, group in (
