@@ -260,9 +260,9 @@ def matrix(
     top: int = THIN_SPOTS,
 ) -> Matrix:
     """Rows = M49 regions (or the countries of ``within``), columns = the GBF targets, each
-    cell the number of published records of ``measure`` tagged with both. One aggregate
-    query (cells and totals of every record type at once); ``unmet`` adds a second one for its
-    totals. Raises :class:`MatrixError` for an unknown measure or region."""
+    cell the number of published records of ``measure`` tagged with both. Two aggregate
+    queries (cells and totals of every record type at once; the unmet totals), cached while
+    the index is unchanged. Raises :class:`MatrixError` for an unknown measure or region."""
     from django.utils.translation import gettext as _
 
     if measure not in MEASURES:
@@ -287,27 +287,12 @@ def matrix(
     row_ids = [r for r, _level in row_defs]
     row_facet = "country" if within else "region"
 
-    sql, params = _matrix_sql(portal, row_facet, within)
-    schema_to_column = {s: col for col, schemas in COLUMNS.items() for s in schemas}
-    counts: dict[tuple[str, str], dict[str, int]] = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        known_rows, known_cols = {"", *row_ids}, {"", *col_ids}
-        for row, col, schema, n in cur.fetchall():
-            if row not in known_rows or col not in known_cols:
-                continue
-            cell = counts.setdefault((row, col), dict.fromkeys(COLUMNS, 0))
-            cell[schema_to_column[schema]] += int(n)
-    zero = dict.fromkeys(COLUMNS, 0)
-    for key, cell in counts.items():
-        if key[0] and key[1]:
-            cell["unmet"] = cell["requests"] if not cell["providers"] else 0
+    counts = _cached_counts(portal, row_facet, within, row_ids, col_ids)
+    zero = dict.fromkeys(MEASURES, 0)
 
     def value(key: tuple[str, str]) -> int:
         return counts.get(key, zero).get(measure, 0)
 
-    if measure == "unmet":
-        _unmet_totals(counts, portal, row_facet)
     rows = []
     for i, (ident, level) in enumerate(row_defs):
         nxt = row_defs[i + 1][1] if i + 1 < len(row_defs) else -1
@@ -354,6 +339,48 @@ def matrix(
         thin_spots=spots[: max(0, top)],
         all_counts={k: v for k, v in counts.items() if k[0] and k[1]},
     )
+
+
+CACHE_SECONDS = 600
+
+
+def _cached_counts(
+    portal: Portal | None, row_facet: str, within: str, row_ids: list[str], col_ids: list[str]
+) -> dict[tuple[str, str], dict[str, int]]:
+    """Every measure of every cell and total: cached, keyed by the index's fingerprint (its
+    record count, highest record id and latest publication: a publication, a new version or a
+    withdrawal changes it), so that a changed index is counted afresh at once and an unchanged
+    one costs one cheap query; ``CACHE_SECONDS`` bounds what the fingerprint could miss."""
+    from django.core.cache import cache
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT COUNT(*), COALESCE(MAX(record_id), 0), COALESCE(MAX(published_at), '') "
+            "FROM search_record"
+        )
+        fingerprint = "-".join(str(v) for v in cur.fetchone() or ())
+    scope = portal.pk if portal is not None and not portal.is_central else 0
+    key = f"gaps-matrix:{scope}:{row_facet}:{within}:{fingerprint}"
+    cached: dict[tuple[str, str], dict[str, int]] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    sql, params = _matrix_sql(portal, row_facet, within)
+    schema_to_column = {s: col for col, schemas in COLUMNS.items() for s in schemas}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    known_rows, known_cols = {"", *row_ids}, {"", *col_ids}
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for row, col, schema, n in cur.fetchall():
+            if row not in known_rows or col not in known_cols:
+                continue
+            cell = counts.setdefault((row, col), dict.fromkeys(MEASURES, 0))
+            cell[schema_to_column[schema]] += int(n)
+    for (row, col), cell in counts.items():
+        if row and col:
+            cell["unmet"] = cell["requests"] if not cell["providers"] else 0
+    _unmet_totals(counts, portal, row_facet)
+    cache.set(key, counts, CACHE_SECONDS)
+    return counts
 
 
 def thin_spot_rank(spot: ThinSpot) -> tuple[int, int, int]:
@@ -419,4 +446,4 @@ def _unmet_totals(
     with connection.cursor() as cur:
         cur.execute(sql, params * 3)
         for row, col, n in cur.fetchall():
-            counts.setdefault((row, col), dict.fromkeys(COLUMNS, 0))["unmet"] = int(n)
+            counts.setdefault((row, col), dict.fromkeys(MEASURES, 0))["unmet"] = int(n)
