@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 
 from clearinghouse.portals.models import Membership, Portal, Role
 from clearinghouse.records import services
+from clearinghouse.records.models import Record
 from tests.search import corpus
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +295,25 @@ def test_provider_covering_a_region_meets_its_demand(
     assert row is not None
     href, shown = re.findall(r'<a href="([^"]+)">(\d+)</a>', row.group(1))[4]
     assert shown == "1" and _search_total(client, href.replace("&amp;", "&")) == 1
+
+
+def test_new_version_and_deletion_show_at_once(
+    published: dict[str, Portal], client: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The counts are cached while the index is unchanged: a new version of a request (moved
+    from Target 5 to Target 9) and a deleted request are counted at the next view."""
+    assert _cell(_matrix(client), WESTERN_AFRICA, "GBF-TARGET-05") == 3
+    user = get_user_model().objects.get(username="corpus-publisher")
+    record = Record.objects.get(schema="bbiRequest", title__en="Bushmeat A")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.edit_published(record, user)
+        services.update_draft(record, user, _request("bj", ["GBF-TARGET-09"], "Bushmeat A"))
+        services.publish(record, user)
+    body = _matrix(client)
+    assert _cell(body, WESTERN_AFRICA, "GBF-TARGET-05") == 2
+    assert _cell(body, WESTERN_AFRICA, "GBF-TARGET-09") == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.delete_record(Record.objects.get(title__en="Bushmeat B"), user)
+    body = _matrix(client)
+    assert _cell(body, WESTERN_AFRICA, "GBF-TARGET-05") == 1
+    assert body["total"] == 3
