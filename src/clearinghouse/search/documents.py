@@ -8,7 +8,7 @@ from typing import Any
 
 from clearinghouse.records.i18n import UN_LANGUAGES, pick
 from clearinghouse.records.models import Record
-from clearinghouse.records.types import COUNTRIES, GBF_TARGETS, RECORD_TYPES, SUBJECTS
+from clearinghouse.records.types import COUNTRIES, GBF_TARGETS, RECORD_TYPES, REGIONS, SUBJECTS
 from clearinghouse.search import thesaurus
 from clearinghouse.search.text import detect_language
 
@@ -110,6 +110,10 @@ def build(record: Record) -> Entry | None:
         if scheme == COUNTRIES:
             for region in th.ancestors(ident):
                 facets.add(("region", region))
+        elif scheme == REGIONS:  # regions covered or benefited: in it, above and below it
+            for region in {ident, *th.ancestors(ident), *th.descendants(ident)}:
+                if th.scheme.get(region) == REGIONS:
+                    facets.add(("region", region))
     for lang in content_langs or declared[:1]:
         facets.add(("language", lang))
 

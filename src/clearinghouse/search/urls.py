@@ -7,6 +7,7 @@ app_name = "search"
 urlpatterns = [
     path("search", views.search_page, name="page"),
     path("search/gaps/", views.gaps_page, name="gaps"),
+    path("search/gaps/matrix.csv", views.gaps_csv, name="gaps_csv"),
     path("search/save", views.save_search, name="save"),
     path("search/saved/", views.saved_searches, name="saved"),
     path("search/saved/<int:pk>/delete", views.delete_saved_search, name="delete_saved"),

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -91,12 +92,117 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 
 def gaps_page(request: HttpRequest) -> HttpResponse:
-    """/<lang>/search/gaps/: per GBF target (or CBD subject), what exists and what is thin."""
+    """/<lang>/search/gaps/: per GBF target (or CBD subject, region), what exists and what is
+    thin; ``?by=region-target`` the region × target matrix."""
     language = translation.get_language() or "en"
     by = request.GET.get("by", "target")
+    if by == "region-target":
+        return _matrix_page(request, language)
     by = by if by in gaps.GROUPS else "target"
     rows = gaps.compute(request.portal, language, by)  # type: ignore[attr-defined]
     return render(request, "search/gaps.html", {"rows": rows, "by": by})
+
+
+MEASURE_LABELS = {
+    "requests": _lazy("Requests"),
+    "unmet": _lazy("Unmet demand (requests with no provider for that target there)"),
+    "providers": _lazy("Providers"),
+    "guidance": _lazy("Guidance"),
+    "capacity": _lazy("Capacity building"),
+}
+
+
+def _matrix(request: HttpRequest, language: str) -> gaps.Matrix:
+    return gaps.matrix(
+        request.portal,  # type: ignore[attr-defined]
+        language,
+        measure=request.GET.get("measure", "requests"),
+        within=request.GET.get("within", ""),
+    )
+
+
+def _matrix_page(request: HttpRequest, language: str) -> HttpResponse:
+    try:
+        m = _matrix(request, language)
+    except gaps.MatrixError as exc:
+        return render(
+            request,
+            "search/gaps_matrix.html",
+            {"error": str(exc), "param": exc.param, "measures": MEASURE_LABELS},
+            status=400,
+        )
+    search = reverse("search:page")
+
+    def link(row: str = "", target: str = "") -> str:
+        params = gaps.search_params(m, row, target)
+        return search + _query(params) if params else ""
+
+    rows = [
+        {
+            "row": r,
+            "cells": [
+                {"n": n, "url": link(r.identifier, c.identifier)}
+                for n, c in zip(r.cells, m.columns, strict=True)
+            ],
+            "url": link(r.identifier) if m.measure != "unmet" else "",
+            "drill": r.level == 0 and not m.within,
+        }
+        for r in m.rows
+    ]
+    totals = [
+        {"n": n, "url": link(target=c.identifier) if m.measure != "unmet" else ""}
+        for n, c in zip(m.column_totals, m.columns, strict=True)
+    ]
+    base = [("by", "region-target"), ("measure", m.measure)] + (
+        [("within", m.within)] if m.within else []
+    )
+    return render(
+        request,
+        "search/gaps_matrix.html",
+        {
+            "m": m,
+            "rows": rows,
+            "totals": totals,
+            "measures": MEASURE_LABELS,
+            "measure_label": MEASURE_LABELS[m.measure],
+            "csv_url": reverse("search:gaps_csv") + _query(base[1:]),
+            "api_url": "/api/search/gaps" + _query(base),
+            "spots": [
+                {
+                    "spot": s,
+                    "url": search + _query(gaps.search_params(m, s.row, s.target, ("bbiRequest",))),
+                }
+                for s in m.thin_spots
+            ],
+        },
+    )
+
+
+def gaps_csv(request: HttpRequest) -> HttpResponse:
+    """The matrix as CSV: UTF-8 with a byte-order mark, so that Excel reads Arabic and Chinese
+    labels; a header row of targets, one row per region, totals last."""
+    import csv
+
+    language = translation.get_language() or "en"
+    try:
+        m = _matrix(request, language)
+    except gaps.MatrixError as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    name = f"gaps-{m.measure}{'-' + m.within if m.within else ''}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [_("Country") if m.within else _("Region"), _("Identifier")]
+        + [c.label for c in m.columns]
+        + [_("Total")]
+    )
+    writer.writerow(["", ""] + [c.identifier for c in m.columns] + [""])
+    for r in m.rows:
+        writer.writerow([r.label, r.identifier, *r.cells, r.total])
+    writer.writerow([_("Total"), "", *m.column_totals, m.total])
+    return response
 
 
 @login_required
