@@ -139,3 +139,35 @@ def test_the_window_ranking_agrees_with_fts5_bm25(publish_corpus: Callable, sett
         top = max(3, len(fts5) // 4)
         shared = len(set(ours[:top]) & set(fts5[:top]))
         assert shared >= 0.6 * top, (q, ours[:top], fts5[:top])
+
+
+def test_postgresql_ranks_a_common_word_within_the_newest_documents(
+    publish_corpus: Callable, central: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """PostgreSQL bounds the walk to the newest PG_SCAN documents: a word matching at least
+    PG_SAMPLE_MIN of them is ranked there, with a total extrapolated from that share."""
+    from django.db import connection
+
+    from clearinghouse.search import backends
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    publish_corpus()
+    settings.CLEARINGHOUSE_SEARCH_WINDOW = 0
+    exact = service.search("biodiversity", central, mode="lexical", page_size=100, expand=False)
+    settings.CLEARINGHOUSE_SEARCH_WINDOW = 5000
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM search_text")
+        documents = cur.fetchone()[0]
+        cur.execute(f"SELECT record_id FROM search_text ORDER BY id DESC LIMIT {documents // 2}")
+        newest = {r[0] for r in cur.fetchall()}
+    monkeypatch.setattr(backends, "PG_SCAN", documents // 2)
+    monkeypatch.setattr(backends, "PG_SAMPLE_MIN", 3)
+    sampled = service.search("biodiversity", central, mode="lexical", page_size=100, expand=False)
+    assert sampled.total_estimated
+    assert set(_ids(sampled)) <= newest & set(_ids(exact)) and sampled.hits
+    assert exact.total / 3 <= sampled.total <= exact.total * 3
+    # A word of fewer matches among them is ranked in full, from the GIN index.
+    monkeypatch.setattr(backends, "PG_SAMPLE_MIN", 10_000)
+    full = service.search("biodiversity", central, mode="lexical", page_size=100, expand=False)
+    assert not full.total_estimated and _ids(full) == _ids(exact)

@@ -432,13 +432,21 @@ class Backend:
         marks = ",".join(["%s"] * len(values))
         with connection.cursor() as cur:
             for chunk in _chunks(ids):
+                among, params = self._among("record_id", chunk)
                 cur.execute(
-                    f"SELECT DISTINCT record_id FROM search_facet WHERE record_id IN "
-                    f"({_in(chunk)}) AND facet = %s AND value IN ({marks})",
-                    [facet, *values],
+                    f"SELECT record_id FROM search_facet WHERE {among} AND facet = %s "
+                    f"AND value IN ({marks})",
+                    [*params, facet, *values],
                 )
                 out.update(r[0] for r in cur.fetchall())
         return out
+
+    def _among(self, column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+        """``column`` is one of ``ids``: a literal list (SQLite), an array parameter on
+        PostgreSQL (hashed there: 8 ms instead of 24 for 4,000 candidates at a million)."""
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(%s)", [[int(i) for i in ids]]
+        return f"{column} IN ({_in(ids)})", []
 
     def value_counts(
         self, ids: Sequence[int], facets: Sequence[str] = ()
@@ -455,11 +463,12 @@ class Backend:
             for chunk in _chunks(ids):
                 # Materialised: else SQLite scans the whole (facet, value, …) index to group
                 # in order, instead of seeking the candidates' rows.
+                among, ids_param = self._among("record_id", chunk)
                 cur.execute(
                     f"WITH c AS MATERIALIZED (SELECT facet, value FROM search_facet WHERE "
-                    f"record_id IN ({_in(chunk)}){where}) "
+                    f"{among}{where}) "
                     f"SELECT facet, value, COUNT(*) FROM c GROUP BY facet, value",
-                    params,
+                    [*ids_param, *params],
                 )
                 for facet, value, n in cur.fetchall():
                     counts = out.setdefault(facet, {})
@@ -470,9 +479,9 @@ class Backend:
         out: dict[int, str] = {}
         with connection.cursor() as cur:
             for chunk in _chunks(ids):
+                among, params = self._among("record_id", chunk)
                 cur.execute(
-                    f"SELECT record_id, published_at FROM search_record "
-                    f"WHERE record_id IN ({_in(chunk)})"
+                    f"SELECT record_id, published_at FROM search_record WHERE {among}", params
                 )
                 out.update(cur.fetchall())
         return out
@@ -824,11 +833,12 @@ class PostgresBackend(Backend):
         self, query: ParsedQuery, portal_id: int | None, limit: int, any_term: bool = False
     ) -> Matches:
         """The best ``limit`` records by their best document's ``ts_rank`` (see
-        ``Backend.match``): the matching documents in descending id order, at most
-        ``window()`` of them (for a common word the planner walks the primary key backwards
-        and stops there; for a rare one it reads the GIN index and sorts the few matches),
-        then ranked. A record has at most one document per language, so the best
-        ``limit × 6`` documents hold the best ``limit`` records."""
+        ``Backend.match``). The window walk reads the newest ``PG_SCAN`` documents newest
+        first until ``window() + 1`` match; a query that fills the window, or matches at least
+        ``PG_SAMPLE_MIN`` of them (a common word: tens of thousands of matches), is ranked
+        within them with an estimated total. Otherwise every match is ranked from the GIN
+        index: a record has at most one document per language, so the best ``limit × 6``
+        documents hold the best ``limit`` records."""
         conds: list[str] = []
         ranks: list[str] = []
         params: list[Any] = []
@@ -846,33 +856,65 @@ class PostgresBackend(Backend):
         if portal_id is not None:
             scope = " AND t.record_id IN (SELECT record_id FROM search_record WHERE portal_id = %s)"
             scope_params = [portal_id]
-        inner = f"SELECT t.id, t.record_id, t.cfg, t.tsv FROM search_text t WHERE ({where}){scope}"
-        if size:  # one more than the window: whether more match than are ranked
-            inner += f" ORDER BY t.id DESC LIMIT {int(size) + 1}"
-        sql = (
-            f"SELECT w.record_id, ts_rank(w.tsv, CASE w.cfg {' '.join(ranks)} END) AS score, "
-            f"w.id FROM ({inner}) AS w ORDER BY score DESC, w.record_id"
-        )
-        if not size:  # no window: the best documents only, and a count beyond them
-            sql += f" LIMIT {int(per_doc)}"
-        with connection.cursor() as cur:
-            cur.execute(sql, [*rank_params, *params, *scope_params])
-            rows = cur.fetchall()
-        if size and len(rows) > size:  # drop the extra (oldest) document
-            oldest = min(i for _r, _s, i in rows)
-            rows = [row for row in rows if row[2] != oldest]
-        hits, records, read = self._collect(((r, s) for r, s, _i in rows), limit, True)
-        if size and read >= size:
-            lowest = min(i for _r, _s, i in rows)
-            return Matches(hits, self._extrapolate(records, lowest, self._id_range()), True)
-        if not size and read >= per_doc:
-            with connection.cursor() as cur:
+        cases = " ".join(ranks)
+        with transaction.atomic(), connection.cursor() as cur:
+            if size:
+                # 1. The newest PG_SCAN documents, newest first, until size + 1 match: a
+                # bounded walk of the primary key (the planner, left alone, would walk it
+                # for a common word — fine — but also for an uncommon one, through the
+                # whole table).
                 cur.execute(
-                    f"SELECT COUNT(DISTINCT t.record_id) FROM search_text t WHERE ({where}){scope}",
-                    [*params, *scope_params],
+                    f"SELECT w.record_id, ts_rank(w.tsv, CASE w.cfg {cases} END), w.id FROM "
+                    f"(SELECT t.id, t.record_id, t.cfg, "
+                    f"t.tsv FROM (SELECT id, record_id, cfg, tsv FROM search_text ORDER BY id "
+                    f"DESC LIMIT {PG_SCAN}) AS t WHERE ({where}){scope} ORDER BY t.id DESC "
+                    f"LIMIT {int(size) + 1}) AS w",
+                    [*rank_params, *params, *scope_params],
                 )
-                return Matches(hits, int(cur.fetchone()[0]))
-        return Matches(hits, records)
+                rows = cur.fetchall()
+                if len(rows) > size or len(rows) >= PG_SAMPLE_MIN:
+                    return self._ranked_window(rows, size, limit)
+            # 2. Few matches among the newest documents: every match, from the GIN index
+            # (enough memory for an exact bitmap: a lossy one rechecks whole pages).
+            cur.execute("SET LOCAL work_mem = '64MB'")
+            cur.execute(
+                f"SELECT t.record_id, ts_rank(t.tsv, CASE t.cfg {cases} END) AS score "
+                f"FROM search_text AS t WHERE ({where}){scope} "
+                f"ORDER BY score DESC, t.record_id LIMIT {int(per_doc)}",
+                [*rank_params, *params, *scope_params],
+            )
+            ranked = cur.fetchall()
+            hits, records, read = self._collect(ranked, limit, True)
+            if read < per_doc:
+                return Matches(hits, records)
+            cur.execute(
+                f"SELECT COUNT(DISTINCT t.record_id) FROM search_text t WHERE ({where}){scope}",
+                [*params, *scope_params],
+            )
+            return Matches(hits, int(cur.fetchone()[0]))
+
+    def _ranked_window(self, rows: list[tuple[int, float, int]], size: int, limit: int) -> Matches:
+        """Rank the window's documents (rows: record, score, document id, newest first)
+        and extrapolate the total: from where the window ends when it is full, else from
+        the share of the newest ``PG_SCAN`` documents that matched."""
+        rows = rows[:size]
+        ranked = sorted(rows, key=lambda r: (-r[1], r[0]))
+        hits, records, _read = self._collect(((r, s) for r, s, _i in ranked), limit, True)
+        low, high = self._id_range()
+        if len(rows) == size:
+            total = self._extrapolate(records, rows[-1][2], (low, high))
+        elif high - low + 1 <= PG_SCAN:  # the walk read the whole index: every match
+            return Matches(hits, records)
+        else:  # every match among the newest PG_SCAN documents
+            total = max(records, round(records * (high - low + 1) / PG_SCAN))
+        return Matches(hits, total, True)
+
+
+# PostgreSQL: how many of the newest documents the window walk reads at most, and how many
+# matches among them make the query broad enough to rank just those (an estimated
+# PG_SAMPLE_MIN × 6,000,000 / 50,000 = 24,000 matching documents at a million records).
+PG_SCAN = 50_000
+PG_SAMPLE_MIN = 200
 
 
 def upgrade_layout() -> None:
