@@ -54,7 +54,7 @@ def extension_available() -> bool:
 
 
 def table_exists() -> bool:
-    if connection.vendor != "postgresql":
+    if not extension_available():  # cached: no query where the server has no pgvector
         return False
     with connection.cursor() as cur:
         cur.execute("SELECT to_regclass(%s) IS NOT NULL", [STATE])
