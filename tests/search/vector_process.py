@@ -75,7 +75,11 @@ def query(limit: int = 10) -> dict[str, object]:
     started = time.perf_counter()
     first = semantic.nearest(np.asarray(vectors[0]), None, limit, 0.0)
     first_s = time.perf_counter() - started
-    hits = [first] + [semantic.nearest(np.asarray(v), None, limit, 0.0) for v in vectors.values()]
+    hits, times = [first], []
+    for v in vectors.values():
+        started = time.perf_counter()
+        hits.append(semantic.nearest(np.asarray(v), None, limit, 0.0))
+        times.append(time.perf_counter() - started)
     m = semantic._matrix
     return {
         "hits": [[[rid, round(sim, 6)] for rid, sim in h] for h in hits],
@@ -83,6 +87,8 @@ def query(limit: int = 10) -> dict[str, object]:
         "mapped": m.mapped,
         "rows": len(m.ids),
         "first_query_s": round(first_s, 3),
+        "median_query_ms": round(sorted(times)[len(times) // 2] * 1000, 2),
+        "path": semantic.vector_path(),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         **memory(),
     }
