@@ -165,6 +165,12 @@ CLEARINGHOUSE_SPARQL_TIME_LIMIT = env_float("CLEARINGHOUSE_SPARQL_TIME_LIMIT", 1
 CLEARINGHOUSE_SPARQL_MAX_CONCURRENT = env_int("CLEARINGHOUSE_SPARQL_MAX_CONCURRENT", 4)
 # Semantic search with the sentence-encoder package, when installed (docs/search.md).
 CLEARINGHOUSE_SEARCH_SEMANTIC = env_bool("CLEARINGHOUSE_SEARCH_SEMANTIC", True)
+# The semantic matrix as memory-mapped files shared by every process (docs/search.md);
+# "" or "off" turns it off. Smaller indexes than _MIN vectors are loaded from the table.
+CLEARINGHOUSE_VECTOR_CACHE = env_str("CLEARINGHOUSE_VECTOR_CACHE", str(DATA_DIR / "vector-cache"))
+if CLEARINGHOUSE_VECTOR_CACHE.strip().lower() in {"", "off", "false", "0"}:
+    CLEARINGHOUSE_VECTOR_CACHE = ""
+CLEARINGHOUSE_VECTOR_CACHE_MIN = env_int("CLEARINGHOUSE_VECTOR_CACHE_MIN", 2000)
 # Absolute links in e-mails sent without a request (saved-search alerts): scheme + portal host;
 # the base URL stands in for a portal without a host name.
 CLEARINGHOUSE_PUBLIC_SCHEME = env_str("CLEARINGHOUSE_PUBLIC_SCHEME", "https")

@@ -1,14 +1,14 @@
 """Related records for a record page: shared concepts (GBF targets and CBD subjects, with the
 vocabulary hierarchy) fused with semantic similarity of the stored vectors.
 
-Reads only the search index (which holds published, not deleted records) and the in-process
-vector matrix: three small queries whatever the number of related records (no N+1)."""
+Reads only the search index (which holds published, not deleted records) and the stored
+vectors (pgvector, or the in-process matrix): three small queries whatever the number of
+related records (no N+1)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -89,16 +89,8 @@ def find(record_id: int, portal_id: int | None, language: str, limit: int = LIMI
                     text = _("related topic: %s") % _short(th.label(value, language))
                 reasons[rid] = (priority, text)
     similar: dict[int, float] = {}
-    if semantic.available():
-        m = semantic._load_matrix()  # the process's copy: one query to check it is current
-        where = np.nonzero(m.ids == record_id)[0]
-        if len(where):
-            sims = m.matrix @ m.matrix[where[0]]
-            k = min(SEMANTIC_K + 1, len(sims))
-            for i in np.argpartition(-sims, k - 1)[:k]:
-                rid, sim = int(m.ids[i]), float(sims[i])
-                if rid != record_id and sim >= SEMANTIC_THRESHOLD:
-                    similar[rid] = sim
+    if semantic.available():  # pgvector, else the process's copy: no encoding at page time
+        similar = dict(semantic.similar(record_id, SEMANTIC_K, SEMANTIC_THRESHOLD))
     # Fuse: concept overlap (normalised) plus similarity. The reason names the best shared
     # concept; "closest in meaning" when only the similarity brings a record in.
     top_concept = max(scores.values(), default=1.0)

@@ -190,6 +190,8 @@ def closest(
         return []
     if vector is None:
         vector = semantic.encode([text])[0]
+    if semantic.uses_pgvector():  # PostgreSQL with pgvector scopes by portal itself
+        return semantic.nearest(vector, None, limit, threshold, portal_id=portal_id)
     allowed = None if portal_id is None else get_backend().scope_ids(portal_id)
     return semantic.nearest(vector, allowed, limit, threshold)
 

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from clearinghouse.records.models import Record
-from clearinghouse.search import consistency, indexing, thesaurus
+from clearinghouse.search import consistency, indexing, pgvector, semantic, thesaurus
 from clearinghouse.search.backends import LIVE, SHADOW, get_backend
 from clearinghouse.search.text import TOKENS_VERSION
 
@@ -31,6 +31,31 @@ def progress(done: int, total: int, started: float, out: Any, unit: str = "recor
     rate = done / max(time.monotonic() - started, 1e-6)
     out.write(f"\r[{bar:<{width}}] {done}/{total} {unit} ({rate:.0f}/s)")
     out.flush()
+
+
+def vector_upkeep(command: BaseCommand, out: Any, rebuild_cache: bool) -> None:
+    """After (re)indexing: the one-time pgvector backfill when the server has pgvector
+    (resumable), the shared vector file rewritten on a full rebuild; then which path serves
+    semantic search."""
+    if pgvector.extension_available() and pgvector.ensure():
+        state = pgvector.state()
+        if state is not None and not state[1]:
+            command.stdout.write(
+                f"Copying sentence vectors into pgvector (after record {state[0]})."
+            )
+            started = time.monotonic()
+
+            def show(done: int, total: int) -> None:
+                if out is not None:
+                    progress(done, total, started, out, "vectors")
+
+            copied = pgvector.backfill(progress=show)
+            if out is not None:
+                out.write("\n")
+            command.stdout.write(f"{copied} vector(s) copied into pgvector.")
+    if rebuild_cache and semantic.available() and semantic.rebuild_cache():
+        command.stdout.write("Shared vector file rewritten.")
+    command.stdout.write(f"Semantic search: {semantic.vector_path()}.")
 
 
 class Command(BaseCommand):
@@ -68,6 +93,7 @@ class Command(BaseCommand):
                 backend.create(LIVE)
             repaired = consistency.repair(opts["batch"])
             self.stdout.write(f"{repaired} pending record(s) re-indexed.")
+            vector_upkeep(self, self.stdout if opts["verbosity"] else None, rebuild_cache=False)
             return
         if not backend.table_exists("search_record"):
             backend.create(LIVE)
@@ -117,6 +143,7 @@ class Command(BaseCommand):
         backend.swap()
         consistency.repair(opts["batch"])  # markers left by failed writes before the rebuild
         self.stdout.write(self.style.SUCCESS(f"Search index rebuilt: {backend.count()} records."))
+        vector_upkeep(self, out, rebuild_cache=not opts["no_vectors"])
         sys.stdout.flush()
 
     def refold(self, backend: Any, opts: dict[str, Any]) -> None:
