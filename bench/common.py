@@ -168,3 +168,33 @@ def tool_version(*command: str) -> str:
     except (OSError, subprocess.TimeoutExpired):
         return "not found"
     return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else ""
+
+
+def vector_process(database_url: str, folder: Path, cache: str, *args: str) -> dict[str, object]:
+    """Run ``tests.search.vector_process`` (``setup N`` or ``query``) in a fresh process on
+    ``database_url``, the vector file in ``cache`` ("" for none); its JSON line, with the
+    process's wall time (``process_s``)."""
+    import json
+    import time
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CLEARINGHOUSE_DATA_DIR": str(folder),
+        "SECRET_KEY": "bench",
+        "CLEARINGHOUSE_VECTOR_CACHE": cache,
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+    }
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.search.vector_process", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["process_s"] = round(time.perf_counter() - started, 2)
+    return result

@@ -13,41 +13,20 @@ and with the numpy path (``CLEARINGHOUSE_BENCH_NO_PGVECTOR``: the table dropped 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import vector_process  # noqa: E402
 
 
 def run(url: str, folder: Path, *args: str) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "CLEARINGHOUSE_DATA_DIR": str(folder),
-        "SECRET_KEY": "bench",
-        "CLEARINGHOUSE_VECTOR_CACHE": "",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-    }
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.search.vector_process", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["process_s"] = round(time.perf_counter() - started, 1)
-    return result
+    return vector_process(url, folder, "", *args)
 
 
 def main() -> None:

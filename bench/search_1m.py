@@ -684,30 +684,29 @@ def measure(args: argparse.Namespace) -> None:
         floor = "floor: raw FTS5 MATCH … ORDER BY rank LIMIT 20"
     else:
 
-        def raw(q: str) -> None:
-            parsed = parse_query(q)
+        def pg_matches(parsed: Any) -> tuple[str, list[str]]:
             conds, params = [], []
             for cfg in sorted(set(PG_CONFIGS.values())):
                 conds.append(f"(cfg = '{cfg}'::regconfig AND tsv @@ to_tsquery('{cfg}', %s))")
                 params.append(PostgresBackend.tsquery(parsed, cfg))
+            return " OR ".join(conds), params
+
+        def raw(q: str) -> None:
+            parsed = parse_query(q)
+            where, params = pg_matches(parsed)
             with connection.cursor() as cur:
                 cur.execute(
-                    f"SELECT id FROM search_text WHERE {' OR '.join(conds)} "
+                    f"SELECT id FROM search_text WHERE {where} "
                     f"ORDER BY ts_rank(tsv, to_tsquery('simple', %s)) DESC LIMIT 20",
                     [*params, PostgresBackend.tsquery(parsed, "simple")],
                 )
                 cur.fetchall()
 
         def raw_window(q: str) -> None:
-            parsed = parse_query(q)
-            conds, params = [], []
-            for cfg in sorted(set(PG_CONFIGS.values())):
-                conds.append(f"(cfg = '{cfg}'::regconfig AND tsv @@ to_tsquery('{cfg}', %s))")
-                params.append(PostgresBackend.tsquery(parsed, cfg))
+            where, params = pg_matches(parse_query(q))
             with connection.cursor() as cur:
                 cur.execute(
-                    f"SELECT id FROM search_text WHERE {' OR '.join(conds)} "
-                    f"ORDER BY id DESC LIMIT %s",
+                    f"SELECT id FROM search_text WHERE {where} ORDER BY id DESC LIMIT %s",
                     [*params, (window() or 5000) + 1],
                 )
                 cur.fetchall()

@@ -13,40 +13,21 @@ heap; mapped file pages are the page cache, one copy for all processes).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import vector_process  # noqa: E402
 
 
 def run(folder: Path, *args: str, cache: bool = True) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
-        "CLEARINGHOUSE_DATA_DIR": str(folder),
-        "SECRET_KEY": "bench",
-        "CLEARINGHOUSE_VECTOR_CACHE": str(folder / "cache") if cache else "",
-        "OMP_NUM_THREADS": "1",
-        "OPENBLAS_NUM_THREADS": "1",
-    }
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.search.vector_process", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    result["process_s"] = round(time.perf_counter() - started, 2)
-    return result
+    url = f"sqlite:///{folder / 'db.sqlite3'}"
+    return vector_process(url, folder, str(folder / "cache") if cache else "", *args)
 
 
 def main() -> None:
