@@ -198,3 +198,25 @@ def vector_process(database_url: str, folder: Path, cache: str, *args: str) -> d
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     result["process_s"] = round(time.perf_counter() - started, 2)
     return result
+
+
+def in_test_database(prefix: str, run: Any, *args: Any) -> None:
+    """``run(*args)`` in a throw-away test database (SQLite: a file in a temporary folder,
+    WAL as in production, not ``:memory:``), destroyed afterwards."""
+    import tempfile
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    if connection.vendor == "sqlite":
+        connection.settings_dict["TEST"]["NAME"] = os.path.join(tmp, "bench.sqlite3")
+    db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        run(*args)
+    finally:
+        connection.creation.destroy_test_db(db_name, verbosity=0)
