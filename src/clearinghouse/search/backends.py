@@ -73,7 +73,6 @@ class Matches:
 
 LANG_SLOT = {lang: i for i, lang in enumerate(UN_LANGUAGES)}  # SQLite text id = record * 8 + slot
 SLOTS = 8
-CONCEPT_FACETS = ("target", "subject", "country", "region")
 
 
 @lru_cache(maxsize=16384)
@@ -491,10 +490,25 @@ class Backend:
 
         One index-ordered read of at most ``limit`` rows per (facet, value) on the covering
         index ``(facet, value, published_at, record_id)``, merged: a concept tagged on 100,000
-        records costs no more than one tagged on 2,000."""
+        records costs no more than one tagged on 2,000. A concept is looked up only under the
+        facet its scheme is indexed as."""
+        from clearinghouse.records.types import REGIONS
+        from clearinghouse.search import thesaurus
+        from clearinghouse.search.documents import SCHEME_FACETS
+
         if not values:
             return []
-        pairs = [(f, v) for v in dict.fromkeys(values) for f in CONCEPT_FACETS]
+        schemes = thesaurus.get().scheme
+        facet_of = {**SCHEME_FACETS, REGIONS: "region"}
+        # Only schemes that become facets can match (indicators, goals, SDGs never do: a
+        # query naming "biodiversité" expands to 165 concepts, 20 of them taggable).
+        pairs = [
+            (facet_of[scheme], v)
+            for v in dict.fromkeys(values)
+            if (scheme := schemes.get(v)) in facet_of
+        ]
+        if not pairs:
+            return []
         best: dict[int, str] = {}
         with connection.cursor() as cur:
             for start in range(0, len(pairs), 100):  # SQLite allows 500 compound SELECTs
@@ -516,7 +530,10 @@ class Backend:
                             f"DESC LIMIT %s) AS s{i}"
                         )
                         params += [facet, value, portal_id, limit]
-                cur.execute(" UNION ALL ".join(parts), params)
+                cur.execute(
+                    " UNION ALL ".join(parts) + " ORDER BY published_at DESC LIMIT %s",
+                    [*params, limit],
+                )
                 for rid, published_at in cur.fetchall():
                     best[rid] = max(published_at, best.get(rid, ""))
         ordered = sorted(best, key=lambda rid: (best[rid], rid), reverse=True)

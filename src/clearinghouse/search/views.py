@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -104,11 +104,11 @@ def gaps_page(request: HttpRequest) -> HttpResponse:
 
 
 MEASURE_LABELS = {
-    "requests": _lazy("Requests"),
-    "unmet": _lazy("Unmet demand (requests with no provider for that target there)"),
-    "providers": _lazy("Providers"),
-    "guidance": _lazy("Guidance"),
-    "capacity": _lazy("Capacity building"),
+    "requests": gettext_lazy("Requests"),
+    "unmet": gettext_lazy("Unmet demand (requests with no provider for that target there)"),
+    "providers": gettext_lazy("Providers"),
+    "guidance": gettext_lazy("Guidance"),
+    "capacity": gettext_lazy("Capacity building"),
 }
 
 
