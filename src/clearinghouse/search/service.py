@@ -292,6 +292,8 @@ def search(
             lex.by_concept,
             lex.concepts,
         )
+        if lex.estimated:  # a very broad query: its totals and counts are estimates anyway,
+            ranked = ranked[:CANDIDATES]  # so filter and count the best 2,000, not 4,000
         if ranked and lex.total > len(ranked):
             beyond, estimated = lex.total / len(ranked), lex.estimated
     if effective in ("semantic", "hybrid"):
