@@ -379,12 +379,19 @@ def _exact(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     from django.db import connection
 
     table = RecordVector._meta.db_table
-    id_list = ",".join(str(int(i)) for i in ids) or "NULL"
     with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT record_id, vector FROM {table} WHERE model = %s AND record_id IN ({id_list})",
-            [MODEL_NAME],
-        )
+        if connection.vendor == "postgresql":  # an array parameter: hashed, not a literal list
+            cur.execute(
+                f"SELECT record_id, vector FROM {table} WHERE model = %s AND record_id = ANY(%s)",
+                [MODEL_NAME, [int(i) for i in ids]],
+            )
+        else:
+            id_list = ",".join(str(int(i)) for i in ids) or "NULL"
+            cur.execute(
+                f"SELECT record_id, vector FROM {table} WHERE model = %s "
+                f"AND record_id IN ({id_list})",
+                [MODEL_NAME],
+            )
         rows = cur.fetchall()
     out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     vecs = np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float32)
