@@ -165,6 +165,9 @@ CLEARINGHOUSE_SPARQL_TIME_LIMIT = env_float("CLEARINGHOUSE_SPARQL_TIME_LIMIT", 1
 CLEARINGHOUSE_SPARQL_MAX_CONCURRENT = env_int("CLEARINGHOUSE_SPARQL_MAX_CONCURRENT", 4)
 # Semantic search with the sentence-encoder package, when installed (docs/search.md).
 CLEARINGHOUSE_SEARCH_SEMANTIC = env_bool("CLEARINGHOUSE_SEARCH_SEMANTIC", True)
+# Matching documents ranked at most per query; a broader query ranks its newest matches and
+# estimates its total (search/backends.py, docs/search.md); 0: rank every match.
+CLEARINGHOUSE_SEARCH_WINDOW = env_int("CLEARINGHOUSE_SEARCH_WINDOW", 5000)
 # The semantic matrix as memory-mapped files shared by every process (docs/search.md);
 # "" or "off" turns it off. Smaller indexes than _MIN vectors are loaded from the table.
 CLEARINGHOUSE_VECTOR_CACHE = env_str("CLEARINGHOUSE_VECTOR_CACHE", str(DATA_DIR / "vector-cache"))

@@ -58,7 +58,7 @@ def window() -> int:
     recently indexed ``window`` matches and estimates its total; ``0`` ranks every match."""
     from django.conf import settings
 
-    return int(getattr(settings, "CLEARINGHOUSE_SEARCH_WINDOW", WINDOW))
+    return max(0, int(getattr(settings, "CLEARINGHOUSE_SEARCH_WINDOW", WINDOW)))
 
 
 @dataclass
