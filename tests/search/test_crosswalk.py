@@ -130,7 +130,7 @@ def test_explanation_on_the_page_and_in_the_api(
     page = client.get("/fr/search", {"q": "Objectif d'Aichi 11", "mode": "lexical"}, **CENTRAL)
     assert page.status_code == 200
     html = page.content.decode()
-    assert "via mapping: Objectif d&#x27;Aichi 11 → Cible 3" in html
+    assert "par correspondance : Objectif d&#x27;Aichi 11 → Cible 3" in html  # in French
     assert 'data-concept="GBF-TARGET-03"' in html
     assert "Protected area management effectiveness toolkit" in html  # r07, found
 
