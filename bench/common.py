@@ -220,3 +220,22 @@ def in_test_database(prefix: str, run: Any, *args: Any) -> None:
         run(*args)
     finally:
         connection.creation.destroy_test_db(db_name, verbosity=0)
+
+
+def timed(fn: Any, items: list[Any]) -> list[float]:
+    """Milliseconds of ``fn(item)`` for each item, after one warm-up call."""
+    import time
+
+    fn(items[0])
+    out = []
+    for item in items:
+        t = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    """The ``p`` quantile of ``values`` (nearest rank)."""
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p * (len(values) - 1)))]

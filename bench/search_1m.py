@@ -573,27 +573,13 @@ def concept_queries() -> list[str]:
     ]
 
 
-def timed(fn: Any, items: list[Any]) -> list[float]:
-    fn(items[0])  # warm-up
-    out = []
-    for item in items:
-        t = time.perf_counter()
-        fn(item)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p * (len(values) - 1)))]
-
-
 def measure(args: argparse.Namespace) -> None:
     import platform
 
     from django.conf import settings
     from django.db import connection
 
+    from bench.common import pct, timed
     from clearinghouse.portals.models import Portal
     from clearinghouse.search import semantic, service
     from clearinghouse.search.backends import PG_CONFIGS, PostgresBackend, SQLiteBackend, window

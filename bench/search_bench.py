@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
@@ -172,21 +171,12 @@ def index(ids: list[int]) -> None:
         semantic.store(dict(zip(chunk, vecs, strict=True)))
 
 
-def timed(fn: Any, items: list[Any]) -> list[float]:
-    fn(items[0])  # warm-up
-    out = []
-    for item in items:
-        t = time.perf_counter()
-        fn(item)
-        out.append((time.perf_counter() - t) * 1000)
-    return out
-
-
 def run(args: argparse.Namespace) -> None:
     import platform
 
     from django.db import connection
 
+    from bench.common import pct, timed
     from clearinghouse.portals.models import Portal
     from clearinghouse.search import semantic, service, thesaurus
     from clearinghouse.search.backends import PG_CONFIGS, PostgresBackend, SQLiteBackend
@@ -306,7 +296,7 @@ def run(args: argparse.Namespace) -> None:
     print("|---|---|---|")
     for name, values in results.items():
         values.sort()
-        p95 = values[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+        p95 = pct(values, 0.95)
         print(f"| {name} | {statistics.median(values):.1f} | {p95:.1f} |")
 
 

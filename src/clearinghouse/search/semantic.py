@@ -378,20 +378,15 @@ def _exact(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The stored vectors of these records (re-scoring coarse candidates)."""
     from django.db import connection
 
+    from clearinghouse.search.backends import get_backend
+
     table = RecordVector._meta.db_table
+    among, params = get_backend().among("record_id", [int(i) for i in ids])
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":  # an array parameter: hashed, not a literal list
-            cur.execute(
-                f"SELECT record_id, vector FROM {table} WHERE model = %s AND record_id = ANY(%s)",
-                [MODEL_NAME, [int(i) for i in ids]],
-            )
-        else:
-            id_list = ",".join(str(int(i)) for i in ids) or "NULL"
-            cur.execute(
-                f"SELECT record_id, vector FROM {table} WHERE model = %s "
-                f"AND record_id IN ({id_list})",
-                [MODEL_NAME],
-            )
+        cur.execute(
+            f"SELECT record_id, vector FROM {table} WHERE model = %s AND {among}",
+            [MODEL_NAME, *params],
+        )
         rows = cur.fetchall()
     out_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     vecs = np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float32)
